@@ -1,0 +1,411 @@
+"""The two I/O shells: `LMStudioClient` (httpx) and `AsyncLMStudioClient` (httpx async).
+
+They differ only in how they perform the steps a flow yields (see `flows.py`); every decision
+(retries, breaker, model resolution, parsing, errors) is shared.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncGenerator, Generator, Sequence
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+import httpx
+
+from lmstudio_core.flows import Close, Flow, Operations, Read, Send, Step, StreamReader
+from lmstudio_core.requests import ChatRequest
+from lmstudio_core.settings import LMStudioSettings
+from lmstudio_core.wire import ChatDelta, ChatResult, EmbeddingResult, LoadResult, ModelInfo
+
+__all__ = ["AsyncChatStream", "AsyncLMStudioClient", "ChatStream", "LMStudioClient"]
+
+T = TypeVar("T")
+_LOOPBACK = ("localhost", "127.0.0.1", "::1", "[::1]")
+
+
+def _make_settings(
+    settings: LMStudioSettings | None, overrides: dict[str, Any]
+) -> LMStudioSettings:
+    if settings is None:
+        return LMStudioSettings(**overrides)
+    if overrides:
+        return LMStudioSettings(**{**settings.model_dump(), **overrides})
+    return settings
+
+
+def _as_request(
+    request: ChatRequest | Sequence[dict[str, Any]], options: dict[str, Any]
+) -> ChatRequest:
+    if isinstance(request, ChatRequest):
+        if not options:
+            return request
+        return ChatRequest.create(**{**request.model_dump(exclude_none=True), **options})
+    return ChatRequest.create(messages=list(request), **options)
+
+
+def _http_options(settings: LMStudioSettings) -> dict[str, Any]:
+    host = urlsplit(settings.base_url).hostname or ""
+    return {
+        "timeout": httpx.Timeout(settings.timeout, connect=settings.connect_timeout),
+        "verify": settings.verify,
+        "follow_redirects": False,
+        # A proxy from the environment must not capture traffic to this machine.
+        "trust_env": host not in _LOOPBACK,
+    }
+
+
+class _ClientBase:
+    """What both shells share: settings, the operations, representation."""
+
+    def __init__(
+        self,
+        settings: LMStudioSettings | None,
+        parse_think_tags: bool,
+        overrides: dict[str, Any],
+    ) -> None:
+        self.settings = _make_settings(settings, overrides)
+        self._ops = Operations(self.settings, parse_think_tags)
+
+    @property
+    def base_url(self) -> str:
+        """The normalised base URL (ends in ``/v1``)."""
+        return self.settings.base_url
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(base_url={self.settings.base_url!r})"
+
+
+class ChatStream:
+    """An iterator of `ChatDelta`s; `result` gives the accumulated message at any point."""
+
+    def __init__(self, client: LMStudioClient, request: ChatRequest) -> None:
+        self._client = client
+        self._request = request
+        self._reader: StreamReader | None = None
+        self._iterator = self._iterate()
+
+    def _iterate(self) -> Generator[ChatDelta, None, None]:
+        response, reader = self._client._run(self._client._ops.open_stream(self._request))
+        self._reader = reader
+        if response is None:
+            yield from reader.pending
+            return
+        try:
+            feed = reader.feed
+            for data in response.iter_bytes():
+                deltas = feed(data)
+                if deltas:
+                    yield from deltas
+            yield from reader.finish()
+        except httpx.HTTPError as exc:
+            raise reader.transport_failure(exc) from exc
+        finally:
+            response.close()
+
+    def __iter__(self) -> Generator[ChatDelta, None, None]:
+        return self._iterator
+
+    def __next__(self) -> ChatDelta:
+        return next(self._iterator)
+
+    def result(self) -> ChatResult:
+        """Everything received so far (the whole message once iteration has finished)."""
+        if self._reader is None:
+            return ChatResult()
+        return self._reader.result()
+
+    def close(self) -> None:
+        """Stop reading and release the connection."""
+        self._iterator.close()
+
+    def __enter__(self) -> ChatStream:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class LMStudioClient(_ClientBase):
+    """Synchronous LM Studio client: chat, streaming, embeddings, model catalog and lifecycle.
+
+    Args:
+        settings: connection settings; keyword arguments override single fields
+            (``base_url=``, ``api_key=``, ``timeout=``, ``max_retries=`` ...).
+        http_client: an `httpx.Client` to use instead of creating one (not closed by us).
+        parse_think_tags: split inline ``<think>...</think>`` out of content into reasoning.
+    """
+
+    def __init__(
+        self,
+        settings: LMStudioSettings | None = None,
+        *,
+        http_client: httpx.Client | None = None,
+        parse_think_tags: bool = True,
+        **overrides: Any,
+    ) -> None:
+        super().__init__(settings, parse_think_tags, overrides)
+        self._http = http_client
+        self._owns_http = http_client is None
+
+    @property
+    def http(self) -> httpx.Client:
+        """The pooled `httpx.Client` (created on first use)."""
+        if self._http is None:
+            self._http = httpx.Client(**_http_options(self.settings))
+        return self._http
+
+    def _perform(self, step: Step) -> Any:
+        if isinstance(step, Send):
+            return self.http.send(step.request, stream=step.stream)
+        if isinstance(step, Read):
+            return step.response.read()
+        if isinstance(step, Close):
+            step.response.close()
+            return None
+        time.sleep(step.seconds)
+        return None
+
+    def _run(self, flow: Flow[T]) -> T:
+        value: Any = None
+        error: BaseException | None = None
+        while True:
+            try:
+                step = flow.throw(error) if error is not None else flow.send(value)
+            except StopIteration as stop:
+                return stop.value  # type: ignore[no-any-return]
+            value = error = None
+            try:
+                value = self._perform(step)
+            except httpx.HTTPError as exc:
+                error = exc
+
+    def chat(
+        self, request: ChatRequest | Sequence[dict[str, Any]], /, **options: Any
+    ) -> ChatResult:
+        """A chat completion. Pass a `ChatRequest`, or messages plus options as keywords."""
+        return self._run(self._ops.chat(_as_request(request, options)))
+
+    def chat_stream(
+        self, request: ChatRequest | Sequence[dict[str, Any]], /, **options: Any
+    ) -> ChatStream:
+        """A streamed chat completion; iterate it for deltas. Sent on first iteration."""
+        return ChatStream(self, _as_request(request, options))
+
+    def embed(
+        self, texts: Sequence[str], model: str | None = None, *, batch_size: int = 512
+    ) -> EmbeddingResult:
+        """Embed strings in batches; vectors come back in input order."""
+        return self._run(self._ops.embed(texts, model, batch_size=batch_size))
+
+    def list_models(self) -> list[ModelInfo]:
+        """Models the server knows (all downloaded ones when JIT loading is on)."""
+        return self._run(self._ops.list_models())
+
+    def model_info(self, model: str) -> ModelInfo | None:
+        """Catalog entry for a model key or instance id, or ``None``."""
+        return self._run(self._ops.model_info(model))
+
+    def context_length(self, model: str | None = None) -> int | None:
+        """The model's loaded context length (or its maximum), ``None`` when nothing says."""
+        return self._run(self._ops.context_length(model))
+
+    def default_model(self, *, embeddings: bool = False) -> str:
+        """The single loaded chat (or embedding) model; raises when none or several."""
+        return self._run(self._ops.check_model(None, embeddings=embeddings))
+
+    def load_model(
+        self, model: str, *, context_length: int | None = None, ttl: int | None = None, **extra: Any
+    ) -> LoadResult:
+        """Load a model (LM Studio 0.4+), optionally with a context length and idle TTL."""
+        return self._run(
+            self._ops.load_model(model, context_length=context_length, ttl=ttl, **extra)
+        )
+
+    def unload_model(self, instance_id: str) -> None:
+        """Unload a model instance (LM Studio 0.4+)."""
+        self._run(self._ops.unload_model(instance_id))
+
+    def health(self) -> bool:
+        """True when the server answers; never raises for a server that is down."""
+        return self._run(self._ops.health())
+
+    def close(self) -> None:
+        """Close the HTTP client if this object created it."""
+        if self._owns_http and self._http is not None:
+            self._http.close()
+            self._http = None
+
+    def __enter__(self) -> LMStudioClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class AsyncChatStream:
+    """An async iterator of `ChatDelta`s; `result` gives the accumulated message at any point."""
+
+    def __init__(self, client: AsyncLMStudioClient, request: ChatRequest) -> None:
+        self._client = client
+        self._request = request
+        self._reader: StreamReader | None = None
+        self._iterator = self._iterate()
+
+    async def _iterate(self) -> AsyncGenerator[ChatDelta, None]:
+        response, reader = await self._client._run(self._client._ops.open_stream(self._request))
+        self._reader = reader
+        if response is None:
+            for delta in reader.pending:
+                yield delta
+            return
+        try:
+            feed = reader.feed
+            async for data in response.aiter_bytes():
+                for delta in feed(data):
+                    yield delta
+            for delta in reader.finish():
+                yield delta
+        except httpx.HTTPError as exc:
+            raise reader.transport_failure(exc) from exc
+        finally:
+            await response.aclose()
+
+    def __aiter__(self) -> AsyncGenerator[ChatDelta, None]:
+        return self._iterator
+
+    async def __anext__(self) -> ChatDelta:
+        return await self._iterator.__anext__()
+
+    def result(self) -> ChatResult:
+        """Everything received so far (the whole message once iteration has finished)."""
+        if self._reader is None:
+            return ChatResult()
+        return self._reader.result()
+
+    async def aclose(self) -> None:
+        """Stop reading and release the connection."""
+        await self._iterator.aclose()
+
+    async def __aenter__(self) -> AsyncChatStream:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+
+class AsyncLMStudioClient(_ClientBase):
+    """Asynchronous twin of `LMStudioClient`; same arguments, awaitable methods.
+
+    Args:
+        settings: connection settings; keyword arguments override single fields.
+        http_client: an `httpx.AsyncClient` to use instead of creating one (not closed by us).
+        parse_think_tags: split inline ``<think>...</think>`` out of content into reasoning.
+    """
+
+    def __init__(
+        self,
+        settings: LMStudioSettings | None = None,
+        *,
+        http_client: httpx.AsyncClient | None = None,
+        parse_think_tags: bool = True,
+        **overrides: Any,
+    ) -> None:
+        super().__init__(settings, parse_think_tags, overrides)
+        self._http = http_client
+        self._owns_http = http_client is None
+
+    @property
+    def http(self) -> httpx.AsyncClient:
+        """The pooled `httpx.AsyncClient` (created on first use)."""
+        if self._http is None:
+            self._http = httpx.AsyncClient(**_http_options(self.settings))
+        return self._http
+
+    async def _perform(self, step: Step) -> Any:
+        if isinstance(step, Send):
+            return await self.http.send(step.request, stream=step.stream)
+        if isinstance(step, Read):
+            return await step.response.aread()
+        if isinstance(step, Close):
+            await step.response.aclose()
+            return None
+        await asyncio.sleep(step.seconds)
+        return None
+
+    async def _run(self, flow: Flow[T]) -> T:
+        value: Any = None
+        error: BaseException | None = None
+        while True:
+            try:
+                step = flow.throw(error) if error is not None else flow.send(value)
+            except StopIteration as stop:
+                return stop.value  # type: ignore[no-any-return]
+            value = error = None
+            try:
+                value = await self._perform(step)
+            except httpx.HTTPError as exc:
+                error = exc
+
+    async def chat(
+        self, request: ChatRequest | Sequence[dict[str, Any]], /, **options: Any
+    ) -> ChatResult:
+        """A chat completion. Pass a `ChatRequest`, or messages plus options as keywords."""
+        return await self._run(self._ops.chat(_as_request(request, options)))
+
+    def chat_stream(
+        self, request: ChatRequest | Sequence[dict[str, Any]], /, **options: Any
+    ) -> AsyncChatStream:
+        """A streamed chat completion; ``async for`` over it. Sent on first iteration."""
+        return AsyncChatStream(self, _as_request(request, options))
+
+    async def embed(
+        self, texts: Sequence[str], model: str | None = None, *, batch_size: int = 512
+    ) -> EmbeddingResult:
+        """Embed strings in batches; vectors come back in input order."""
+        return await self._run(self._ops.embed(texts, model, batch_size=batch_size))
+
+    async def list_models(self) -> list[ModelInfo]:
+        """Models the server knows (all downloaded ones when JIT loading is on)."""
+        return await self._run(self._ops.list_models())
+
+    async def model_info(self, model: str) -> ModelInfo | None:
+        """Catalog entry for a model key or instance id, or ``None``."""
+        return await self._run(self._ops.model_info(model))
+
+    async def context_length(self, model: str | None = None) -> int | None:
+        """The model's loaded context length (or its maximum), ``None`` when nothing says."""
+        return await self._run(self._ops.context_length(model))
+
+    async def default_model(self, *, embeddings: bool = False) -> str:
+        """The single loaded chat (or embedding) model; raises when none or several."""
+        return await self._run(self._ops.check_model(None, embeddings=embeddings))
+
+    async def load_model(
+        self, model: str, *, context_length: int | None = None, ttl: int | None = None, **extra: Any
+    ) -> LoadResult:
+        """Load a model (LM Studio 0.4+), optionally with a context length and idle TTL."""
+        return await self._run(
+            self._ops.load_model(model, context_length=context_length, ttl=ttl, **extra)
+        )
+
+    async def unload_model(self, instance_id: str) -> None:
+        """Unload a model instance (LM Studio 0.4+)."""
+        await self._run(self._ops.unload_model(instance_id))
+
+    async def health(self) -> bool:
+        """True when the server answers; never raises for a server that is down."""
+        return await self._run(self._ops.health())
+
+    async def aclose(self) -> None:
+        """Close the HTTP client if this object created it."""
+        if self._owns_http and self._http is not None:
+            await self._http.aclose()
+            self._http = None
+
+    async def __aenter__(self) -> AsyncLMStudioClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()

@@ -1,0 +1,269 @@
+"""One exception hierarchy for every failure, and `classify` that maps LM Studio's answers to it.
+
+LM Studio reports errors in several shapes (see docs/errors.md): a string or an object under
+``error``, sometimes with HTTP 200, sometimes inside an SSE stream. `classify` turns any of them
+into the right typed error with a message that says what to do next.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+__all__ = [
+    "AuthenticationError",
+    "BadRequestError",
+    "CircuitOpenError",
+    "ContextLengthExceededError",
+    "InvalidRequestError",
+    "InvalidResponseError",
+    "LMStudioConnectionError",
+    "LMStudioError",
+    "LMStudioTimeoutError",
+    "ModelNotFoundError",
+    "ServerError",
+    "classify",
+    "error_message_of",
+]
+
+_MAX_DETAIL = 500
+
+
+class LMStudioError(Exception):
+    """Base class of every error this library raises.
+
+    Attributes:
+        status_code: HTTP status of the answer, when there was one.
+        body: the decoded error body (never contains the API token), when there was one.
+        partial: for a stream that failed after some output arrived, what had arrived so far
+            (a ``ChatResult``); ``None`` otherwise. Nothing streamed is lost.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int | None = None,
+        body: Any = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status_code = status_code
+        self.body = body
+        self.partial: Any = None
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class LMStudioConnectionError(LMStudioError):
+    """The server could not be reached, or the connection broke before the answer was complete."""
+
+
+class LMStudioTimeoutError(LMStudioConnectionError):
+    """The server did not answer within the configured timeout."""
+
+
+class AuthenticationError(LMStudioError):
+    """The server requires an API token (401/403) and none, or a wrong one, was sent."""
+
+
+class BadRequestError(LMStudioError):
+    """The server rejected the request as invalid (HTTP 400/404/422 and similar)."""
+
+
+class ModelNotFoundError(BadRequestError):
+    """The requested model is not loaded or not downloaded.
+
+    Attributes:
+        model: the model id that was asked for, when known.
+        available_models: the ids the server reported, when they could be listed.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        model: str | None = None,
+        available_models: Sequence[str] | None = None,
+        status_code: int | None = None,
+        body: Any = None,
+    ) -> None:
+        super().__init__(message, status_code=status_code, body=body)
+        self.model = model
+        self.available_models = list(available_models) if available_models is not None else None
+
+
+class ContextLengthExceededError(BadRequestError):
+    """The prompt (plus requested output) does not fit the model's loaded context length.
+
+    Attributes:
+        prompt_tokens: tokens in the prompt, when the server said.
+        context_length: the loaded context length, when the server said.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        prompt_tokens: int | None = None,
+        context_length: int | None = None,
+        status_code: int | None = None,
+        body: Any = None,
+    ) -> None:
+        super().__init__(message, status_code=status_code, body=body)
+        self.prompt_tokens = prompt_tokens
+        self.context_length = context_length
+
+
+class ServerError(LMStudioError):
+    """The server failed while handling the request (HTTP 5xx, in-stream error, model crash)."""
+
+
+class InvalidResponseError(LMStudioError):
+    """The server answered with something that is not a valid OpenAI-compatible response."""
+
+
+class InvalidRequestError(LMStudioError, ValueError):
+    """An option or input is invalid; raised before anything is sent."""
+
+
+class CircuitOpenError(LMStudioError):
+    """Recent requests to this server kept failing, so calls fail fast until the cool-down ends."""
+
+
+_CONTEXT_MARKERS = (
+    "context length",
+    "context size",
+    "n_keep",
+    "tokens to keep",
+    "exceed_context_size",
+    "context window",
+    "context_length_exceeded",
+)
+_MODEL_MARKERS = (
+    "model_not_found",
+    "no models loaded",
+    "invalid model identifier",
+    "model not found",
+    "failed to load model",
+)
+_AUTH_MARKERS = ("invalid_api_key", "api token is required", "invalid api key", "authentication")
+
+
+def error_message_of(body: Any) -> str | None:
+    """Return the error text inside an answer body, or ``None`` when it carries no error.
+
+    Accepts ``{"error": "text"}``, ``{"error": {"message": ...}}`` and a bare string.
+    """
+    if isinstance(body, dict):
+        err = body.get("error")
+        if err is None:
+            return None
+        if isinstance(err, str):
+            return err
+        if isinstance(err, dict):
+            msg = err.get("message")
+            return str(msg) if msg is not None else json.dumps(err)[:_MAX_DETAIL]
+        return str(err)
+    if isinstance(body, str):
+        return body
+    return None
+
+
+def _field(body: Any, name: str) -> Any:
+    if isinstance(body, dict):
+        err = body.get("error")
+        if isinstance(err, dict) and name in err:
+            return err[name]
+        return body.get(name)
+    return None
+
+
+def _as_int(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def classify(
+    status_code: int | None,
+    body: Any,
+    *,
+    base_url: str = "",
+    model: str | None = None,
+    available_models: Sequence[str] | None = None,
+) -> LMStudioError:
+    """Map an error answer from LM Studio (or llama.cpp) to the right typed error.
+
+    Args:
+        status_code: the HTTP status, or ``None`` for an error that arrived inside a stream.
+        body: the decoded JSON body, or the raw text when it was not JSON.
+        base_url: the server's base URL, quoted in messages.
+        model: the model id that was requested, quoted in model-not-found messages.
+        available_models: model ids to list in a model-not-found message.
+    """
+    detail = (error_message_of(body) or (str(body) if body else "") or "").strip()
+    if len(detail) > _MAX_DETAIL:
+        detail = detail[:_MAX_DETAIL] + "..."
+    code = str(_field(body, "code") or "")
+    etype = str(_field(body, "type") or "")
+    lowered = f"{detail} {code} {etype}".lower()
+    where = f" at {base_url}" if base_url else ""
+
+    if status_code in (401, 403) or any(m in lowered for m in _AUTH_MARKERS):
+        return AuthenticationError(
+            f"LM Studio{where} rejected the request as unauthorised ({detail or status_code}). "
+            "Set the API token with api_key=... or the LM_API_TOKEN environment variable "
+            "(create one under Developer > Server Settings > Manage Tokens).",
+            status_code=status_code,
+            body=body,
+        )
+    if any(m in lowered for m in _CONTEXT_MARKERS):
+        return ContextLengthExceededError(
+            f"The prompt does not fit the model's context{where}: {detail}. Shorten the input, "
+            "lower max_tokens, or load the model with a larger context length "
+            "(load_model(..., context_length=N) or `lms load <model> --context-length N`).",
+            prompt_tokens=_as_int(_field(body, "n_prompt_tokens")),
+            context_length=_as_int(_field(body, "n_ctx")),
+            status_code=status_code,
+            body=body,
+        )
+    if any(m in lowered for m in _MODEL_MARKERS):
+        listed = (
+            f" Models the server has: {', '.join(available_models)}."
+            if available_models
+            else " List them with `lms ls` or client.list_models()."
+        )
+        asked = f" {model!r}" if model else ""
+        return ModelNotFoundError(
+            f"Model{asked} is not available{where}: {detail}.{listed} "
+            "Load one in the app or with `lms load <model>`, or pass one of these ids as model=.",
+            model=model,
+            available_models=available_models,
+            status_code=status_code,
+            body=body,
+        )
+    if status_code is not None and status_code >= 500:
+        return ServerError(
+            f"LM Studio{where} failed with HTTP {status_code}: {detail or 'no details'}. "
+            "Check the server log (Developer tab or `lms log stream`); retry once it is healthy.",
+            status_code=status_code,
+            body=body,
+        )
+    if status_code is None:
+        return ServerError(
+            f"LM Studio{where} reported an error during generation: {detail or 'no details'}.",
+            body=body,
+        )
+    if status_code == 200 and "unexpected endpoint" in lowered:
+        return BadRequestError(
+            f"LM Studio{where} does not know this endpoint ({detail}). Check that base_url "
+            "ends in /v1, e.g. http://localhost:1234/v1.",
+            status_code=status_code,
+            body=body,
+        )
+    return BadRequestError(
+        f"LM Studio{where} rejected the request (HTTP {status_code}): {detail or 'no details'}.",
+        status_code=status_code,
+        body=body,
+    )

@@ -1,0 +1,579 @@
+"""Every client operation written once, as a generator that yields I/O steps.
+
+A flow yields `Send`, `Read`, `Close` or `Sleep` steps and receives their results; the sync and
+async clients in `client.py` only perform those steps. Retries, the circuit breaker, error
+classification, model resolution and parsing therefore exist once, shared by both clients.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import struct
+from collections.abc import Generator, Sequence
+from typing import Any, TypeVar
+
+import httpx
+
+from lmstudio_core.accumulate import StreamAccumulator, parse_chat_completion
+from lmstudio_core.catalog import CATALOG_ENDPOINTS, context_length_from_props, pick_default_model
+from lmstudio_core.errors import (
+    BadRequestError,
+    InvalidRequestError,
+    InvalidResponseError,
+    LMStudioConnectionError,
+    LMStudioError,
+    LMStudioTimeoutError,
+    ModelNotFoundError,
+    ServerError,
+    classify,
+    error_message_of,
+)
+from lmstudio_core.requests import ChatRequest, build_chat_body
+from lmstudio_core.resilience import CircuitBreaker, RetryPolicy, breaker_for
+from lmstudio_core.settings import LMStudioSettings
+from lmstudio_core.sse import SSEDecoder
+from lmstudio_core.wire import ChatDelta, ChatResult, EmbeddingResult, LoadResult, ModelInfo, Usage
+
+__all__ = ["Close", "Flow", "Operations", "Read", "Send", "Sleep", "StreamReader"]
+
+log = logging.getLogger("lmstudio_core")
+T = TypeVar("T")
+
+
+class Send:
+    """Send ``request``; the result is the `httpx.Response` (body unread when ``stream``)."""
+
+    __slots__ = ("request", "stream")
+
+    def __init__(self, request: httpx.Request, stream: bool) -> None:
+        self.request = request
+        self.stream = stream
+
+
+class Read:
+    """Read the whole body of a streamed response; the result is its bytes."""
+
+    __slots__ = ("response",)
+
+    def __init__(self, response: httpx.Response) -> None:
+        self.response = response
+
+
+class Close:
+    """Close a streamed response."""
+
+    __slots__ = ("response",)
+
+    def __init__(self, response: httpx.Response) -> None:
+        self.response = response
+
+
+class Sleep:
+    """Wait before a retry."""
+
+    __slots__ = ("seconds",)
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+
+
+Step = Send | Read | Close | Sleep
+Flow = Generator[Step, Any, T]
+
+_RETRYABLE_TRANSPORT = (
+    httpx.ConnectError,
+    httpx.ConnectTimeout,
+    httpx.PoolTimeout,
+    httpx.RemoteProtocolError,
+    httpx.ReadError,
+    httpx.WriteError,
+)
+
+
+def redact(text: str, secrets: Sequence[str]) -> str:
+    """Replace every secret in ``text`` with ``***``."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "***")
+    return text
+
+
+def transport_error(exc: Exception, settings: LMStudioSettings) -> LMStudioError:
+    """Map an httpx transport failure to a typed error that says what to do."""
+    url = settings.base_url
+    if isinstance(exc, httpx.TimeoutException):
+        phase = "connect" if isinstance(exc, httpx.ConnectTimeout) else "answer"
+        limit = settings.connect_timeout if phase == "connect" else settings.timeout
+        error: LMStudioError = LMStudioTimeoutError(
+            f"LM Studio at {url} did not {phase} within {limit} s. A model may still be loading "
+            "or the prompt is long: raise timeout= (or LMSTUDIO_TIMEOUT), or check the server log."
+        )
+    elif isinstance(exc, httpx.ConnectError):
+        error = LMStudioConnectionError(
+            f"LM Studio is not reachable at {url}: start the server in the app's Developer tab "
+            "or with `lms server start`, or set base_url / LMSTUDIO_BASE_URL to where it runs."
+        )
+    else:
+        error = LMStudioConnectionError(
+            f"The connection to LM Studio at {url} broke before the answer was complete "
+            f"({type(exc).__name__}). The server may have restarted or unloaded the model; retry."
+        )
+    error.__cause__ = exc
+    return error
+
+
+def _decode_json(content: bytes) -> Any:
+    try:
+        return json.loads(content)
+    except ValueError:
+        return content.decode("utf-8", "replace")
+
+
+class StreamReader:
+    """Turns the raw bytes of an SSE chat stream into `ChatDelta`s; raises on in-stream errors.
+
+    Errors raised here carry what had arrived so far as ``error.partial`` (a `ChatResult`).
+    """
+
+    __slots__ = ("_acc", "_decoder", "_ops", "done", "pending")
+
+    def __init__(self, ops: Operations, parse_think_tags: bool) -> None:
+        self._ops = ops
+        self._decoder = SSEDecoder()
+        self._acc = StreamAccumulator(parse_think_tags=parse_think_tags)
+        self.done = False
+        self.pending: list[ChatDelta] = []
+
+    def feed(self, data: bytes) -> list[ChatDelta]:
+        """Bytes in, deltas out."""
+        out: list[ChatDelta] = []
+        add = self._acc.add_chunk
+        for event, payload in self._decoder.feed(data):
+            if payload == "[DONE]":
+                self.done = True
+                continue
+            try:
+                chunk = json.loads(payload)
+            except ValueError:
+                raise self.fail(
+                    InvalidResponseError(
+                        f"The server sent a malformed stream event: {payload[:200]!r}."
+                    )
+                ) from None
+            if not isinstance(chunk, dict):
+                raise self.fail(InvalidResponseError(f"Unexpected stream event: {payload[:200]!r}"))
+            if event == "error" or chunk.get("error"):
+                raise self.fail(self._ops.error_from_body(None, chunk))
+            delta = add(chunk)
+            if delta is not None:
+                out.append(delta)
+        return out
+
+    def finish(self) -> list[ChatDelta]:
+        """End of the byte stream: flush, and fail if the stream stopped early or said nothing."""
+        out: list[ChatDelta] = []
+        for event, payload in self._decoder.flush():
+            if payload == "[DONE]":
+                self.done = True
+            elif payload:
+                out.extend(self.feed(f"event: {event}\ndata: {payload}\n\n".encode()))
+        if not (self.done or self._acc.finish_reason):
+            if self._acc.has_output:
+                raise self.fail(
+                    LMStudioConnectionError(
+                        "The stream ended before the answer was complete (no finish reason, "
+                        "no [DONE]). The server may have crashed or unloaded the model; what "
+                        "arrived is in error.partial."
+                    )
+                )
+            raise self.fail(
+                ServerError(
+                    "The server ended the stream without any output. LM Studio does this when "
+                    "the prompt overflows the context on some builds: shorten the prompt or load "
+                    "the model with a larger context length."
+                )
+            )
+        if not self._acc.has_output and self._acc.finish_reason is None:
+            raise self.fail(ServerError("The server answered with an empty stream."))
+        return out
+
+    def feed_completion(self, body: Any) -> list[ChatDelta]:
+        """A server that ignored ``stream`` and sent one JSON completion: treat it as one chunk."""
+        if not isinstance(body, dict) or not isinstance(body.get("choices"), list):
+            raise self.fail(InvalidResponseError(f"Unexpected answer: {str(body)[:200]!r}"))
+        self.done = True
+        delta = self._acc.add_chunk(body)
+        return [delta] if delta is not None else []
+
+    def fail(self, error: LMStudioError) -> LMStudioError:
+        """Attach the partial result to ``error`` and return it for raising."""
+        error.partial = self._acc.result()
+        return error
+
+    def transport_failure(self, exc: Exception) -> LMStudioError:
+        """A transport error in the middle of the stream; never retried."""
+        self._ops.breaker_failure()
+        return self.fail(transport_error(exc, self._ops.settings))
+
+    def result(self) -> ChatResult:
+        """Everything received so far."""
+        return self._acc.result()
+
+
+class Operations:
+    """All client logic, independent of sync or async I/O."""
+
+    def __init__(self, settings: LMStudioSettings, parse_think_tags: bool = True) -> None:
+        self.settings = settings
+        self.parse_think_tags = parse_think_tags
+        self.headers = settings.headers()
+        self._secrets = settings.secrets()
+        base = settings.base_url
+        root = settings.root_url
+        self.chat_url = f"{base}/chat/completions"
+        self.embeddings_url = f"{base}/embeddings"
+        self.models_url = f"{base}/models"
+        self.root_url = root
+        self.retry = RetryPolicy(
+            settings.max_retries, settings.retry_backoff, settings.retry_max_backoff
+        )
+        self.breaker: CircuitBreaker | None = (
+            breaker_for(base, settings.circuit_breaker_threshold, settings.circuit_breaker_cooldown)
+            if settings.circuit_breaker_threshold > 0
+            else None
+        )
+        self._catalog_path: str | None = None
+        self._default_models: dict[bool, str] = {}
+
+    # -- errors -------------------------------------------------------------------------------
+
+    def error_from_body(
+        self, status: int | None, body: Any, *, model: str | None = None
+    ) -> LMStudioError:
+        """Classify an error answer, with the token redacted from everything it says."""
+        error = classify(status, body, base_url=self.settings.base_url, model=model)
+        if self._secrets:
+            error.message = redact(error.message, self._secrets)
+            error.args = (error.message,)
+            if isinstance(error.body, str):
+                error.body = redact(error.body, self._secrets)
+            elif error.body is not None:
+                error.body = json.loads(redact(json.dumps(error.body), self._secrets))
+        return error
+
+    def breaker_failure(self) -> None:
+        """Count a server-level failure against the circuit."""
+        if self.breaker is not None:
+            self.breaker.record_failure()
+
+    # -- the request loop ---------------------------------------------------------------------
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        body: Any = None,
+        stream: bool = False,
+        model: str | None = None,
+        retries: bool = True,
+    ) -> Flow[httpx.Response]:
+        """Send with retries and the breaker; return a 2xx response or raise a typed error.
+
+        For ``stream=True`` the returned response's body is unread (the caller iterates it).
+        """
+        content = json.dumps(body, ensure_ascii=False).encode() if body is not None else None
+        headers = self.headers
+        if content is not None:
+            headers = {**headers, "Content-Type": "application/json"}
+        attempt = 0
+        while True:
+            if self.breaker is not None:
+                self.breaker.before_request()
+            request = httpx.Request(method, url, headers=headers, content=content)
+            try:
+                response: httpx.Response = yield Send(request, stream)
+            except httpx.HTTPError as exc:
+                self.breaker_failure()
+                retryable = isinstance(exc, _RETRYABLE_TRANSPORT)
+                if retries and retryable and self.retry.should_retry_connection(attempt):
+                    log.debug("retrying %s %s after %s", method, url, type(exc).__name__)
+                    yield Sleep(self.retry.delay(attempt))
+                    attempt += 1
+                    continue
+                raise transport_error(exc, self.settings) from exc
+            status = response.status_code
+            if status < 400:
+                if self.breaker is not None:
+                    self.breaker.record_success()
+                return response
+            raw = (yield from self.read_body(response)) if stream else response.content
+            if status >= 500 or status in (408, 429):
+                self.breaker_failure()
+            elif self.breaker is not None:
+                self.breaker.record_success()
+            if retries and self.retry.should_retry_status(attempt, status):
+                log.debug("retrying %s %s after HTTP %s", method, url, status)
+                yield Sleep(self.retry.delay(attempt, response.headers.get("retry-after")))
+                attempt += 1
+                continue
+            error = self.error_from_body(status, _decode_json(raw), model=model)
+            if isinstance(error, ModelNotFoundError) and error.available_models is None:
+                error = yield from self._with_available_models(error)
+            raise error
+
+    def read_body(self, response: httpx.Response) -> Flow[bytes]:
+        """Read and close a streamed response's whole body."""
+        try:
+            raw: bytes = yield Read(response)
+        except httpx.HTTPError as exc:
+            yield Close(response)
+            raise transport_error(exc, self.settings) from exc
+        yield Close(response)
+        return raw
+
+    def _with_available_models(self, error: ModelNotFoundError) -> Flow[ModelNotFoundError]:
+        try:
+            models = yield from self.list_models()
+        except LMStudioError:
+            return error
+        ids = [m.id for m in models]
+        return ModelNotFoundError(
+            f"{error.message} Models the server has: {', '.join(ids) or 'none'}.",
+            model=error.model,
+            available_models=ids,
+            status_code=error.status_code,
+            body=error.body,
+        )
+
+    def json_request(
+        self, method: str, url: str, *, body: Any = None, model: str | None = None
+    ) -> Flow[Any]:
+        """A non-streamed request whose 2xx answer must be JSON without an ``error`` key."""
+        response = yield from self.request(method, url, body=body, model=model)
+        data = _decode_json(response.content)
+        if isinstance(data, dict) and error_message_of(data) is not None:
+            error = self.error_from_body(response.status_code, data, model=model)
+            if isinstance(error, ModelNotFoundError) and error.available_models is None:
+                error = yield from self._with_available_models(error)
+            raise error
+        if not isinstance(data, dict | list):
+            raise InvalidResponseError(
+                f"{url} answered with something that is not JSON: {str(data)[:200]!r}. "
+                "Check that base_url points at LM Studio."
+            )
+        return data
+
+    # -- models -------------------------------------------------------------------------------
+
+    def check_model(self, model: str | None, *, embeddings: bool = False) -> Flow[str]:
+        """The model to use: the given one (checked against allowed_models), or the loaded one."""
+        allowed = self.settings.allowed_models
+        if model is None:
+            model = self._default_models.get(embeddings)
+            if model is None:
+                models = yield from self.list_models()
+                model = pick_default_model(models, embeddings=embeddings)
+                self._default_models[embeddings] = model
+        if allowed is not None and model not in allowed:
+            raise ModelNotFoundError(
+                f"Model {model!r} is not in allowed_models ({sorted(allowed)}).",
+                model=model,
+                available_models=sorted(allowed),
+            )
+        return model
+
+    def list_models(self) -> Flow[list[ModelInfo]]:
+        """The catalog from /api/v1/models, falling back to /api/v0/models, then /v1/models."""
+        endpoints: tuple[tuple[str, Any], ...] = CATALOG_ENDPOINTS
+        if self._catalog_path is not None:
+            endpoints = tuple(e for e in CATALOG_ENDPOINTS if e[0] == self._catalog_path)
+        last: LMStudioError | None = None
+        for path, parser in endpoints:
+            try:
+                data = yield from self.json_request("GET", self.root_url + path)
+            except (BadRequestError, InvalidResponseError) as exc:
+                last = exc
+                continue
+            models: list[ModelInfo] | None = parser(data)
+            if models is not None:
+                self._catalog_path = path
+                return models
+        raise last or InvalidResponseError("No model catalog endpoint answered.")
+
+    def model_info(self, model: str) -> Flow[ModelInfo | None]:
+        """The catalog entry for a model key or instance id, or ``None``."""
+        models = yield from self.list_models()
+        for info in models:
+            if info.id == model or model in info.instance_ids:
+                return info
+        return None
+
+    def context_length(self, model: str | None) -> Flow[int | None]:
+        """Loaded (else maximum) context length from the catalog, else llama.cpp's /props."""
+        if model is not None:
+            info = yield from self.model_info(model)
+            if info is not None and info.context_length:
+                return info.context_length
+        else:
+            models = yield from self.list_models()
+            lengths = [m.context_length for m in models if m.context_length and not m.is_embedding]
+            if len(lengths) == 1:
+                return lengths[0]
+        try:
+            props = yield from self.json_request("GET", self.root_url + "/props")
+        except (BadRequestError, InvalidResponseError):
+            return None
+        return context_length_from_props(props)
+
+    def load_model(
+        self, model: str, *, context_length: int | None = None, ttl: int | None = None, **extra: Any
+    ) -> Flow[LoadResult]:
+        """POST /api/v1/models/load (LM Studio 0.4+)."""
+        body: dict[str, Any] = {"model": model, "echo_load_config": True, **extra}
+        if context_length is not None:
+            body["context_length"] = context_length
+        if ttl is not None:
+            body["ttl"] = ttl
+        data = yield from self.json_request(
+            "POST", self.root_url + "/api/v1/models/load", body=body, model=model
+        )
+        self._default_models.clear()
+        config = data.get("load_config") if isinstance(data, dict) else None
+        return LoadResult(
+            instance_id=str(data.get("instance_id") or model),
+            status=data.get("status"),
+            load_time_seconds=data.get("load_time_seconds"),
+            context_length=config.get("context_length") if isinstance(config, dict) else None,
+            raw=data,
+        )
+
+    def unload_model(self, instance_id: str) -> Flow[None]:
+        """POST /api/v1/models/unload (LM Studio 0.4+)."""
+        yield from self.json_request(
+            "POST",
+            self.root_url + "/api/v1/models/unload",
+            body={"instance_id": instance_id},
+            model=instance_id,
+        )
+        self._default_models.clear()
+
+    def health(self) -> Flow[bool]:
+        """True when the server answers its model list (never raises for a down server)."""
+        try:
+            yield from self.json_request("GET", self.models_url)
+        except LMStudioError:
+            return False
+        return True
+
+    # -- chat ---------------------------------------------------------------------------------
+
+    def chat_body(self, request: ChatRequest) -> Flow[dict[str, Any]]:
+        """The JSON body, with the model resolved."""
+        model = yield from self.check_model(request.model)
+        return build_chat_body(request, model=model)
+
+    def chat(self, request: ChatRequest) -> Flow[ChatResult]:
+        """A non-streamed chat completion."""
+        body = yield from self.chat_body(request)
+        data = yield from self.json_request("POST", self.chat_url, body=body, model=body["model"])
+        return parse_chat_completion(data, parse_think_tags=self.parse_think_tags)
+
+    def open_stream(self, request: ChatRequest) -> Flow[tuple[httpx.Response | None, StreamReader]]:
+        """Send a streamed chat request; return the open response and its reader.
+
+        The response is ``None`` when the server answered with one JSON completion instead of a
+        stream; its deltas are then in ``reader.pending``.
+        """
+        if not request.stream:
+            request = request.model_copy(update={"stream": True})
+        body = yield from self.chat_body(request)
+        response = yield from self.request(
+            "POST", self.chat_url, body=body, stream=True, model=body["model"]
+        )
+        reader = StreamReader(self, self.parse_think_tags)
+        if "text/event-stream" in response.headers.get("content-type", "text/event-stream"):
+            return response, reader
+        data = _decode_json((yield from self.read_body(response)))
+        if isinstance(data, dict) and error_message_of(data) is not None:
+            raise reader.fail(self.error_from_body(response.status_code, data, model=body["model"]))
+        reader.pending = reader.feed_completion(data)
+        return None, reader
+
+    # -- embeddings ---------------------------------------------------------------------------
+
+    def embed(
+        self, texts: Sequence[str], model: str | None = None, *, batch_size: int = 512
+    ) -> Flow[EmbeddingResult]:
+        """Embed strings (never token ids), in batches, preserving order."""
+        if isinstance(texts, str):
+            raise InvalidRequestError("embed() takes a list of strings; wrap one text in a list.")
+        for position, text in enumerate(texts):
+            if not isinstance(text, str):
+                raise InvalidRequestError(
+                    f"embed() input {position} is {type(text).__name__}; only strings are sent "
+                    "(LM Studio does not accept token ids)."
+                )
+        if batch_size < 1:
+            raise InvalidRequestError("batch_size must be at least 1.")
+        model = yield from self.check_model(model, embeddings=True)
+        vectors: list[list[float]] = []
+        prompt_tokens = 0
+        answered_model: str | None = None
+        for start in range(0, len(texts), batch_size):
+            batch = list(texts[start : start + batch_size])
+            body = {"model": model, "input": batch, "encoding_format": "float"}
+            try:
+                data = yield from self.json_request(
+                    "POST", self.embeddings_url, body=body, model=model
+                )
+            except (BadRequestError, ServerError) as exc:
+                raise (yield from self._explain_embedding_failure(model, exc)) from exc
+            batch_vectors = _parse_embeddings(data, len(batch))
+            vectors.extend(batch_vectors)
+            usage = Usage.from_wire(data.get("usage"))
+            prompt_tokens += usage.prompt_tokens if usage else 0
+            answered_model = answered_model or data.get("model")
+        return EmbeddingResult(
+            vectors=vectors,
+            model=answered_model or model,
+            usage=Usage(prompt_tokens=prompt_tokens, total_tokens=prompt_tokens),
+        )
+
+    def _explain_embedding_failure(self, model: str, error: LMStudioError) -> Flow[LMStudioError]:
+        try:
+            info = yield from self.model_info(model)
+        except LMStudioError:
+            return error
+        if info is not None and info.type in ("llm", "vlm"):
+            better = BadRequestError(
+                f"{model!r} is a chat model ({info.type}), not an embedding model. Use an "
+                "embedding model such as text-embedding-nomic-embed-text-v1.5 (see `lms ls`). "
+                f"Server said: {error.message}",
+                status_code=error.status_code,
+                body=error.body,
+            )
+            return better
+        return error
+
+
+def _parse_embeddings(data: Any, expected: int) -> list[list[float]]:
+    items = data.get("data") if isinstance(data, dict) else None
+    if not isinstance(items, list) or len(items) != expected:
+        got = len(items) if isinstance(items, list) else "no"
+        raise InvalidResponseError(
+            f"The embeddings answer has {got} vectors for {expected} inputs: {str(data)[:200]!r}"
+        )
+    ordered = sorted(items, key=lambda item: item.get("index", 0) if isinstance(item, dict) else 0)
+    vectors: list[list[float]] = []
+    for item in ordered:
+        vector = item.get("embedding") if isinstance(item, dict) else None
+        if isinstance(vector, str):
+            raw = base64.b64decode(vector)
+            vector = list(struct.unpack(f"<{len(raw) // 4}f", raw))
+        if not isinstance(vector, list):
+            raise InvalidResponseError(f"An embedding is not a list of numbers: {str(item)[:200]}")
+        vectors.append([float(v) for v in vector])
+    return vectors

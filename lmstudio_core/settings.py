@@ -1,0 +1,201 @@
+"""Connection settings: base URL normalisation, environment variables, the URI form, timeouts.
+
+The API token is a `pydantic.SecretStr`: it never appears in ``repr``, ``str``, logs or errors.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+
+from lmstudio_core.errors import InvalidRequestError
+
+__all__ = [
+    "API_KEY_ENV_VARS",
+    "BASE_URL_ENV_VARS",
+    "DEFAULT_BASE_URL",
+    "LMStudioSettings",
+    "ParsedURI",
+    "api_key_from_env",
+    "base_url_from_env",
+    "normalize_base_url",
+    "parse_uri",
+]
+
+DEFAULT_BASE_URL = "http://localhost:1234/v1"
+BASE_URL_ENV_VARS = ("LMSTUDIO_BASE_URL", "LM_STUDIO_BASE_URL", "LMSTUDIO_URL")
+API_KEY_ENV_VARS = ("LM_API_TOKEN", "LMSTUDIO_API_TOKEN", "LM_STUDIO_API_KEY")
+TIMEOUT_ENV_VAR = "LMSTUDIO_TIMEOUT"
+URI_SCHEMES = ("lmstudio", "lm_studio", "lmstudios")
+
+
+def normalize_base_url(url: str) -> str:
+    """``localhost:1234``, ``http://host:1234``, ``http://host:1234/v1/`` -> ``http://host:1234/v1``.
+
+    Raises:
+        InvalidRequestError: the URL has an unsupported scheme or no host.
+    """
+    text = url.strip()
+    if not text:
+        raise InvalidRequestError("base_url is empty; expected e.g. http://localhost:1234/v1")
+    if "://" not in text:
+        text = "http://" + text
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise InvalidRequestError(
+            f"base_url {url!r} is not an http(s) URL; expected e.g. http://localhost:1234/v1"
+        )
+    path = parts.path.rstrip("/")
+    if not path.endswith("/v1"):
+        path = path + "/v1"
+    return f"{parts.scheme}://{parts.netloc}{path}"
+
+
+def _first_env(names: tuple[str, ...]) -> str | None:
+    for name in names:
+        value = os.environ.get(name)
+        if value:
+            return value
+    return None
+
+
+def base_url_from_env() -> str:
+    """The base URL from ``LMSTUDIO_BASE_URL`` (or its aliases), else the default."""
+    return _first_env(BASE_URL_ENV_VARS) or DEFAULT_BASE_URL
+
+
+def api_key_from_env() -> SecretStr | None:
+    """The API token from ``LM_API_TOKEN``, ``LMSTUDIO_API_TOKEN`` or ``LM_STUDIO_API_KEY``."""
+    value = _first_env(API_KEY_ENV_VARS)
+    return SecretStr(value) if value else None
+
+
+def _timeout_from_env() -> float | None:
+    value = os.environ.get(TIMEOUT_ENV_VAR)
+    if not value:
+        return 600.0
+    if value.lower() in ("none", "0", "off"):
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        raise InvalidRequestError(
+            f"{TIMEOUT_ENV_VAR}={value!r} is not a number of seconds (or 'none')."
+        ) from None
+
+
+class LMStudioSettings(BaseModel):
+    """How to reach an LM Studio server and how patiently.
+
+    Every field has a default that works with a stock LM Studio on this machine.
+    """
+
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+    base_url: str = Field(default_factory=base_url_from_env)
+    """OpenAI-compatible base URL; normalised to end in ``/v1``. Env: ``LMSTUDIO_BASE_URL``."""
+    api_key: SecretStr | None = Field(default_factory=api_key_from_env)
+    """API token, sent as ``Authorization: Bearer`` only when set. Env: ``LM_API_TOKEN``."""
+    timeout: float | None = Field(default_factory=_timeout_from_env)
+    """Seconds to wait for each read (JIT model loads take minutes); ``None`` waits forever.
+    Env: ``LMSTUDIO_TIMEOUT``."""
+    connect_timeout: float = 10.0
+    """Seconds to wait for the TCP connection."""
+    max_retries: int = Field(default=2, ge=0)
+    """Retries on connection errors, dead pooled connections, 408/429/5xx; never mid-stream."""
+    retry_backoff: float = Field(default=0.5, ge=0.0)
+    """First retry delay in seconds; doubles each time, with jitter."""
+    retry_max_backoff: float = Field(default=8.0, ge=0.0)
+    """Longest delay between retries."""
+    circuit_breaker_threshold: int = Field(default=5, ge=0)
+    """Consecutive failures that open the circuit for this base URL; 0 disables the breaker."""
+    circuit_breaker_cooldown: float = Field(default=30.0, ge=0.0)
+    """Seconds the circuit stays open before one trial request is let through."""
+    allowed_models: frozenset[str] | None = None
+    """If set, requests for any other model fail before anything is sent."""
+    default_headers: dict[str, str] = Field(default_factory=dict)
+    """Headers added to every request."""
+    verify: bool | str = True
+    """TLS verification for https URLs (a CA bundle path, or ``False`` to disable explicitly)."""
+
+    @field_validator("base_url")
+    @classmethod
+    def _normalize(cls, value: str) -> str:
+        return normalize_base_url(value)
+
+    @field_validator("api_key", mode="before")
+    @classmethod
+    def _empty_key_is_none(cls, value: Any) -> Any:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        if isinstance(value, SecretStr) and not value.get_secret_value().strip():
+            return None
+        return value
+
+    @property
+    def root_url(self) -> str:
+        """The server root (``base_url`` without ``/v1``), for LM Studio's ``/api/*`` endpoints."""
+        return self.base_url[: -len("/v1")]
+
+    def headers(self) -> dict[str, str]:
+        """Headers for every request, including ``Authorization`` when a token is set."""
+        headers = {"Accept": "application/json", **self.default_headers}
+        if self.api_key is not None:
+            headers["Authorization"] = f"Bearer {self.api_key.get_secret_value()}"
+        return headers
+
+    def secrets(self) -> tuple[str, ...]:
+        """Strings that must never appear in messages (the token), for redaction."""
+        return (self.api_key.get_secret_value(),) if self.api_key is not None else ()
+
+
+class ParsedURI(BaseModel):
+    """What ``lmstudio://model@host:port?temperature=0.7`` says."""
+
+    base_url: str
+    """Normalised base URL."""
+    model: str | None = None
+    """Model id, if the URI names one."""
+    params: dict[str, Any] = Field(default_factory=dict)
+    """Query parameters, numbers and booleans decoded."""
+
+
+def parse_uri(uri: str) -> ParsedURI:
+    """Parse ``lmstudio://[model@]host[:port][/path]?opt=value`` (also ``lm_studio://``).
+
+    ``lmstudios://`` selects https. Query values are decoded as int, float, bool or string.
+    """
+    scheme, sep, rest = uri.partition("://")
+    if not sep or scheme.lower() not in URI_SCHEMES:
+        raise InvalidRequestError(
+            f"{uri!r} is not an LM Studio URI; expected lmstudio://model@host:port?option=value"
+        )
+    location, _, query = rest.partition("?")
+    model: str | None = None
+    if "@" in location:
+        model_part, _, location = location.rpartition("@")
+        model = unquote(model_part) or None
+    location = location or "localhost:1234"
+    host = location.split("/", 1)[0]
+    if ":" not in host.rsplit("]", 1)[-1]:
+        location = location.replace(host, f"{host}:1234", 1)
+    http_scheme = "https" if scheme.lower() == "lmstudios" else "http"
+    params = {key: _decode_value(value) for key, value in parse_qsl(query, keep_blank_values=True)}
+    return ParsedURI(
+        base_url=normalize_base_url(f"{http_scheme}://{location}"), model=model, params=params
+    )
+
+
+def _decode_value(value: str) -> Any:
+    lowered = value.lower()
+    if lowered in ("true", "false"):
+        return lowered == "true"
+    for cast in (int, float):
+        try:
+            return cast(value)
+        except ValueError:
+            continue
+    return value
