@@ -95,7 +95,7 @@ class LMStudioSettings(BaseModel):
 
     model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
 
-    base_url: str = Field(default_factory=base_url_from_env)
+    base_url: str = Field(default_factory=base_url_from_env, validate_default=True)
     """OpenAI-compatible base URL; normalised to end in ``/v1``. Env: ``LMSTUDIO_BASE_URL``."""
     api_key: SecretStr | None = Field(default_factory=api_key_from_env)
     """API token, sent as ``Authorization: Bearer`` only when set. Env: ``LM_API_TOKEN``."""
