@@ -58,7 +58,8 @@ class CircuitBreaker:
     """Closed -> open after ``threshold`` consecutive failures -> half-open after ``cooldown``.
 
     In half-open state one trial request goes through: success closes the circuit, failure
-    opens it again for another cool-down.
+    opens it again for another cool-down. A trial whose outcome is never reported (its caller
+    was cancelled) is given up after one more cool-down, so the circuit cannot stay stuck.
     """
 
     def __init__(
@@ -75,6 +76,7 @@ class CircuitBreaker:
         self.failures = 0
         self.opened_at: float | None = None
         self._trial_running = False
+        self._trial_started_at = 0.0
         self._lock = threading.Lock()
 
     @property
@@ -94,8 +96,12 @@ class CircuitBreaker:
             state = self.state
             if state == "closed":
                 return
-            if state == "half-open" and not self._trial_running:
+            if state == "half-open" and (
+                not self._trial_running
+                or self.clock() - self._trial_started_at >= self.cooldown
+            ):
                 self._trial_running = True
+                self._trial_started_at = self.clock()
                 return
             assert self.opened_at is not None
             wait = max(0.0, self.cooldown - (self.clock() - self.opened_at))
