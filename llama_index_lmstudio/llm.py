@@ -1,0 +1,520 @@
+"""`LMStudio`: a LlamaIndex `FunctionCallingLLM` over `lmstudio_core`.
+
+Every option reaches the top level of the request JSON; the context window and tool support
+are asked from the server once and cached; streaming is truly async on the async path.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncGenerator, Generator, Sequence
+from typing import TYPE_CHECKING, Any
+
+import httpx
+from llama_index.core.base.llms.generic_utils import (
+    achat_to_completion_decorator,
+    astream_chat_to_completion_decorator,
+    chat_to_completion_decorator,
+    stream_chat_to_completion_decorator,
+)
+from llama_index.core.base.llms.types import (
+    ChatMessage,
+    ChatResponse,
+    ChatResponseAsyncGen,
+    ChatResponseGen,
+    CompletionResponse,
+    CompletionResponseAsyncGen,
+    CompletionResponseGen,
+    LLMMetadata,
+    MessageRole,
+    ToolCallBlock,
+)
+from llama_index.core.bridge.pydantic import Field, PrivateAttr, SecretStr
+from llama_index.core.constants import DEFAULT_CONTEXT_WINDOW, DEFAULT_NUM_OUTPUTS
+from llama_index.core.llms.callbacks import llm_chat_callback, llm_completion_callback
+from llama_index.core.llms.function_calling import FunctionCallingLLM
+from llama_index.core.llms.llm import ToolSelection
+from llama_index.core.program.utils import FlexibleModel, process_streaming_objects
+from llama_index.core.prompts import PromptTemplate
+from llama_index.core.types import Model, PydanticProgramMode
+from llama_index_instrumentation import get_dispatcher
+
+from llama_index_lmstudio._convert import (
+    StreamState,
+    chat_response,
+    to_wire_messages,
+    tool_selections,
+)
+from lmstudio_core import (
+    AsyncLMStudioClient,
+    ChatRequest,
+    LMStudioClient,
+    LMStudioConnectionError,
+    LMStudioError,
+    LMStudioTimeoutError,
+    json_schema_format,
+)
+from lmstudio_core.settings import base_url_from_env
+
+if TYPE_CHECKING:
+    from llama_index.core.tools.types import BaseTool
+
+__all__ = ["LMStudio"]
+
+log = logging.getLogger("llama_index_lmstudio")
+dispatcher = get_dispatcher(__name__)
+
+_REQUEST_FIELDS = (
+    "temperature",
+    "max_tokens",
+    "top_p",
+    "top_k",
+    "min_p",
+    "repeat_penalty",
+    "seed",
+    "stop",
+    "ttl",
+    "draft_model",
+)
+
+
+class LMStudio(FunctionCallingLLM):
+    """LM Studio chat model for LlamaIndex (chat, streaming, tools, structured output, images).
+
+    Examples:
+        ```python
+        from llama_index_lmstudio import LMStudio
+
+        llm = LMStudio(model="qwen2.5-7b-instruct", temperature=0, top_k=40, ttl=600)
+        print(llm.complete("The capital of France is"))
+        ```
+
+    Leave ``model`` out to use the one LLM loaded in LM Studio; leave ``context_window`` out to
+    ask the server for the loaded context length. Anything in ``additional_kwargs`` (or passed
+    as a keyword to a call) is sent at the top level of the request JSON.
+    """
+
+    model: str | None = Field(
+        default=None,
+        description="Model key or instance id; None uses the single loaded LLM.",
+    )
+    base_url: str = Field(
+        default_factory=base_url_from_env,
+        description="LM Studio server URL (normalised to end in /v1). Env: LMSTUDIO_BASE_URL.",
+    )
+    api_key: SecretStr | None = Field(
+        default=None,
+        exclude=True,
+        repr=False,
+        description="API token for LM Studio 0.4+ authentication. Env: LM_API_TOKEN.",
+    )
+    temperature: float | None = Field(
+        default=None, description="Sampling temperature, 0 to 2; None uses the server's."
+    )
+    max_tokens: int | None = Field(
+        default=None, description="Most tokens to generate; -1 means no limit."
+    )
+    top_p: float | None = Field(default=None, description="Nucleus sampling mass, 0 to 1.")
+    top_k: int | None = Field(default=None, description="Sample from the k most likely tokens.")
+    min_p: float | None = Field(
+        default=None, description="Minimum token probability relative to the most likely one."
+    )
+    repeat_penalty: float | None = Field(
+        default=None, description="Penalty for repeated tokens; 1 is off."
+    )
+    seed: int | None = Field(default=None, description="Sampling seed for reproducible output.")
+    stop: list[str] | None = Field(default=None, description="Stop strings.")
+    ttl: int | None = Field(
+        default=None,
+        description="Seconds a model JIT-loaded by a request stays loaded while idle.",
+    )
+    draft_model: str | None = Field(
+        default=None, description="Draft model for speculative decoding."
+    )
+    context_window: int | None = Field(
+        default=None,
+        gt=0,
+        description="Context length in tokens; None asks the server (loaded context length).",
+    )
+    is_function_calling_model: bool | None = Field(
+        default=None,
+        description="Whether the model calls tools; None uses the server's capabilities "
+        "(True when the server does not say).",
+    )
+    additional_kwargs: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Extra request fields (e.g. cache_prompt), sent at the top level of the JSON.",
+    )
+    timeout: float | None = Field(
+        default=None,
+        description="Seconds to wait for each read; None uses LMSTUDIO_TIMEOUT or 600 s.",
+    )
+    max_retries: int = Field(
+        default=2, ge=0, description="Retries on connection errors, 408, 429 and 5xx."
+    )
+    parse_think_tags: bool = Field(
+        default=True,
+        description="Move inline <think>...</think> text out of the answer into reasoning.",
+    )
+    http_client: httpx.Client | None = Field(
+        default=None, exclude=True, description="An httpx.Client to send sync requests with."
+    )
+    async_http_client: httpx.AsyncClient | None = Field(
+        default=None,
+        exclude=True,
+        description="An httpx.AsyncClient to send async requests with.",
+    )
+
+    _client: LMStudioClient | None = PrivateAttr(default=None)
+    _aclient: AsyncLMStudioClient | None = PrivateAttr(default=None)
+    _facts: tuple[str, int, bool] | None = PrivateAttr(default=None)
+
+    @classmethod
+    def class_name(cls) -> str:
+        """The LlamaIndex component name."""
+        return "LMStudio"
+
+    # -- clients and server facts ---------------------------------------------------------------
+
+    def _client_options(self) -> dict[str, Any]:
+        options: dict[str, Any] = {"base_url": self.base_url, "max_retries": self.max_retries}
+        if self.api_key is not None:
+            options["api_key"] = self.api_key
+        if self.timeout is not None:
+            options["timeout"] = self.timeout
+        return options
+
+    @property
+    def client(self) -> LMStudioClient:
+        """The core sync client (created on first use, then reused)."""
+        if self._client is None:
+            self._client = LMStudioClient(
+                http_client=self.http_client,
+                parse_think_tags=self.parse_think_tags,
+                **self._client_options(),
+            )
+        return self._client
+
+    @property
+    def async_client(self) -> AsyncLMStudioClient:
+        """The core async client (created on first use, then reused)."""
+        if self._aclient is None:
+            self._aclient = AsyncLMStudioClient(
+                http_client=self.async_http_client,
+                parse_think_tags=self.parse_think_tags,
+                **self._client_options(),
+            )
+        return self._aclient
+
+    def _server_facts(self) -> tuple[str, int, bool]:
+        """``(model, context window, calls tools)``, asked from the server once."""
+        if self._facts is not None:
+            return self._facts
+        model = self.model or self.client.default_model()
+        context = self.context_window
+        tools = self.is_function_calling_model
+        cacheable = True
+        if context is None or tools is None:
+            try:
+                info = self.client.model_info(model)
+                if tools is None and info is not None:
+                    tools = info.supports_tools
+                if context is None:
+                    context = (info.context_length if info else None) or (
+                        self.client.context_length(model)
+                    )
+            except LMStudioError as exc:
+                cacheable = not isinstance(exc, LMStudioConnectionError | LMStudioTimeoutError)
+                log.warning("Could not read model %r from the server catalog: %s", model, exc)
+        if context is None:
+            log.warning(
+                "LM Studio did not report a context length for %r; assuming %d tokens. "
+                "Pass context_window= to set it.",
+                model,
+                DEFAULT_CONTEXT_WINDOW,
+            )
+            context = DEFAULT_CONTEXT_WINDOW
+        facts = (model, context, True if tools is None else tools)
+        if cacheable:
+            self._facts = facts
+        return facts
+
+    @property
+    def metadata(self) -> LLMMetadata:
+        """Context window, output size, tool support and model name (server asked once)."""
+        model, context, tools = self._server_facts()
+        return LLMMetadata(
+            context_window=context,
+            num_output=self.max_tokens
+            if self.max_tokens and self.max_tokens > 0
+            else DEFAULT_NUM_OUTPUTS,
+            is_chat_model=True,
+            is_function_calling_model=tools,
+            model_name=model,
+        )
+
+    def to_payload(self) -> dict[str, Any]:
+        """Non-sensitive description for callbacks and instrumentation (no server call)."""
+        payload: dict[str, Any] = {"class_name": self.class_name(), "model_name": self.model}
+        for name in ("base_url", "context_window", *_REQUEST_FIELDS):
+            value = getattr(self, name)
+            if value is not None:
+                payload[name] = value
+        return payload
+
+    # -- requests -------------------------------------------------------------------------------
+
+    def _request(
+        self, messages: Sequence[ChatMessage], *, stream: bool = False, **kwargs: Any
+    ) -> ChatRequest:
+        options: dict[str, Any] = {"model": self.model}
+        for name in _REQUEST_FIELDS:
+            value = getattr(self, name)
+            if value is not None:
+                options[name] = value
+        options.update(self.additional_kwargs)
+        options.update(kwargs)
+        return ChatRequest.create(messages=to_wire_messages(messages), stream=stream, **options)
+
+    @llm_chat_callback()
+    def chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
+        """Chat; keyword arguments become top-level request fields."""
+        return chat_response(self.client.chat(self._request(messages, **kwargs)))
+
+    @llm_chat_callback()
+    async def achat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
+        """Async chat."""
+        return chat_response(await self.async_client.chat(self._request(messages, **kwargs)))
+
+    @llm_chat_callback()
+    def stream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseGen:
+        """Stream a chat answer; the last response carries usage, stats and finish reason."""
+        request = self._request(messages, stream=True, **kwargs)
+
+        def gen() -> Generator[ChatResponse, None, None]:
+            state = StreamState()
+            with self.client.chat_stream(request) as stream:
+                for delta in stream:
+                    yield state.update(delta)
+                yield state.finish(stream.result())
+
+        return gen()
+
+    @llm_chat_callback()
+    async def astream_chat(
+        self, messages: Sequence[ChatMessage], **kwargs: Any
+    ) -> ChatResponseAsyncGen:
+        """Stream a chat answer asynchronously (an async generator over the HTTP stream)."""
+        request = self._request(messages, stream=True, **kwargs)
+
+        async def gen() -> AsyncGenerator[ChatResponse, None]:
+            state = StreamState()
+            async with self.async_client.chat_stream(request) as stream:
+                async for delta in stream:
+                    yield state.update(delta)
+                yield state.finish(stream.result())
+
+        return gen()
+
+    @llm_completion_callback()
+    def complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponse:
+        """Complete a prompt (sent as one user message)."""
+        return chat_to_completion_decorator(self.chat)(prompt, **kwargs)
+
+    @llm_completion_callback()
+    async def acomplete(
+        self, prompt: str, formatted: bool = False, **kwargs: Any
+    ) -> CompletionResponse:
+        """Async complete."""
+        return await achat_to_completion_decorator(self.achat)(prompt, **kwargs)
+
+    @llm_completion_callback()
+    def stream_complete(
+        self, prompt: str, formatted: bool = False, **kwargs: Any
+    ) -> CompletionResponseGen:
+        """Stream a completion."""
+        return stream_chat_to_completion_decorator(self.stream_chat)(prompt, **kwargs)
+
+    @llm_completion_callback()
+    async def astream_complete(
+        self, prompt: str, formatted: bool = False, **kwargs: Any
+    ) -> CompletionResponseAsyncGen:
+        """Stream a completion asynchronously."""
+        return await astream_chat_to_completion_decorator(self.astream_chat)(prompt, **kwargs)
+
+    # -- tools ----------------------------------------------------------------------------------
+
+    def _prepare_chat_with_tools(
+        self,
+        tools: Sequence[BaseTool],
+        user_msg: str | ChatMessage | None = None,
+        chat_history: list[ChatMessage] | None = None,
+        verbose: bool = False,
+        allow_parallel_tool_calls: bool = False,
+        tool_required: bool = False,
+        tool_choice: str | dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> dict[str, Any]:
+        """Messages, OpenAI tool specs and tool_choice for a chat with tools."""
+        specs = [tool.metadata.to_openai_tool(skip_length_check=True) for tool in tools]
+        messages = list(chat_history or [])
+        if isinstance(user_msg, str):
+            user_msg = ChatMessage(role=MessageRole.USER, content=user_msg)
+        if user_msg is not None:
+            messages.append(user_msg)
+        prepared: dict[str, Any] = {"messages": messages, **kwargs}
+        if specs:
+            prepared["tools"] = specs
+            prepared["tool_choice"] = tool_choice or ("required" if tool_required else "auto")
+            prepared["parallel_tool_calls"] = allow_parallel_tool_calls
+        return prepared
+
+    def _validate_chat_with_tools_response(
+        self,
+        response: ChatResponse,
+        tools: Sequence[BaseTool],
+        allow_parallel_tool_calls: bool = False,
+        **kwargs: Any,
+    ) -> ChatResponse:
+        """Keep only the first tool call unless parallel calls are allowed."""
+        if allow_parallel_tool_calls:
+            return response
+        message = response.message
+        calls = [b for b in message.blocks if isinstance(b, ToolCallBlock)]
+        if len(calls) > 1:
+            message.blocks = [b for b in message.blocks if not isinstance(b, ToolCallBlock)]
+            message.blocks.append(calls[0])
+            wire_calls = message.additional_kwargs.get("tool_calls")
+            if isinstance(wire_calls, list):
+                message.additional_kwargs["tool_calls"] = wire_calls[:1]
+        return response
+
+    def get_tool_calls_from_response(
+        self, response: ChatResponse, error_on_no_tool_call: bool = True, **kwargs: Any
+    ) -> list[ToolSelection]:
+        """The tool calls in a response; malformed arguments become ``{}`` with a warning."""
+        return tool_selections(response, error_on_no_tool_call=error_on_no_tool_call)
+
+    # -- structured output ----------------------------------------------------------------------
+
+    def _structured_kwargs(
+        self, output_cls: type[Model], llm_kwargs: dict[str, Any] | None
+    ) -> dict[str, Any]:
+        schema = output_cls.model_json_schema()
+        return {
+            **(llm_kwargs or {}),
+            "response_format": json_schema_format(schema, name=output_cls.__name__),
+        }
+
+    @dispatcher.span
+    def structured_predict(
+        self,
+        output_cls: type[Model],
+        prompt: PromptTemplate,
+        llm_kwargs: dict[str, Any] | None = None,
+        **prompt_args: Any,
+    ) -> Model:
+        """Structured output via LM Studio's grammar-enforced json_schema (DEFAULT mode)."""
+        if self.pydantic_program_mode != PydanticProgramMode.DEFAULT:
+            result: Model = super().structured_predict(
+                output_cls, prompt, llm_kwargs, **prompt_args
+            )
+            return result
+        messages = prompt.format_messages(**prompt_args)
+        response = self.chat(messages, **self._structured_kwargs(output_cls, llm_kwargs))
+        return _parse_output(output_cls, response)
+
+    @dispatcher.span
+    async def astructured_predict(
+        self,
+        output_cls: type[Model],
+        prompt: PromptTemplate,
+        llm_kwargs: dict[str, Any] | None = None,
+        **prompt_args: Any,
+    ) -> Model:
+        """Async structured output via json_schema (DEFAULT mode)."""
+        if self.pydantic_program_mode != PydanticProgramMode.DEFAULT:
+            result: Model = await super().astructured_predict(
+                output_cls, prompt, llm_kwargs, **prompt_args
+            )
+            return result
+        messages = prompt.format_messages(**prompt_args)
+        response = await self.achat(messages, **self._structured_kwargs(output_cls, llm_kwargs))
+        return _parse_output(output_cls, response)
+
+    @dispatcher.span
+    def stream_structured_predict(
+        self,
+        output_cls: type[Model],
+        prompt: PromptTemplate,
+        llm_kwargs: dict[str, Any] | None = None,
+        **prompt_args: Any,
+    ) -> Generator[Model | FlexibleModel, None, None]:
+        """Partial objects as the json_schema answer streams in (DEFAULT mode)."""
+        if self.pydantic_program_mode != PydanticProgramMode.DEFAULT:
+            return super().stream_structured_predict(output_cls, prompt, llm_kwargs, **prompt_args)
+        messages = prompt.format_messages(**prompt_args)
+        responses = self.stream_chat(messages, **self._structured_kwargs(output_cls, llm_kwargs))
+
+        def gen() -> Generator[Model | FlexibleModel, None, None]:
+            parser = _PartialObjects(output_cls)
+            for response in responses:
+                parsed = parser.feed(response)
+                if parsed is not None:
+                    yield parsed
+
+        return gen()
+
+    @dispatcher.span
+    async def astream_structured_predict(
+        self,
+        output_cls: type[Model],
+        prompt: PromptTemplate,
+        llm_kwargs: dict[str, Any] | None = None,
+        **prompt_args: Any,
+    ) -> AsyncGenerator[Model | FlexibleModel, None]:
+        """Async partial objects as the json_schema answer streams in (DEFAULT mode)."""
+        if self.pydantic_program_mode != PydanticProgramMode.DEFAULT:
+            return await super().astream_structured_predict(
+                output_cls, prompt, llm_kwargs, **prompt_args
+            )
+        messages = prompt.format_messages(**prompt_args)
+        responses = await self.astream_chat(
+            messages, **self._structured_kwargs(output_cls, llm_kwargs)
+        )
+
+        async def gen() -> AsyncGenerator[Model | FlexibleModel, None]:
+            parser = _PartialObjects(output_cls)
+            async for response in responses:
+                parsed = parser.feed(response)
+                if parsed is not None:
+                    yield parsed
+
+        return gen()
+
+
+def _parse_output(output_cls: type[Model], response: ChatResponse) -> Model:
+    parsed: Model = output_cls.model_validate_json(response.message.content or "")
+    return parsed
+
+
+class _PartialObjects:
+    """Turns a growing JSON answer into partial objects (shared by both structured streams)."""
+
+    def __init__(self, output_cls: type[Model]) -> None:
+        self.output_cls = output_cls
+        self.current: list[Any] | None = None
+
+    def feed(self, response: ChatResponse) -> Any:
+        try:
+            objects = process_streaming_objects(
+                response,
+                self.output_cls,
+                cur_objects=self.current,
+                allow_parallel_tool_calls=False,
+                flexible_mode=True,
+            )
+        except Exception:  # an incomplete prefix is expected mid-stream
+            return None
+        self.current = objects if isinstance(objects, list) else [objects]
+        return objects
