@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from pydantic import BaseModel
+
 from llama_index.core.agent.workflow import FunctionAgent
 from llama_index.core.base.llms.types import ChatMessage, ChatResponse, ToolCallBlock
 from llama_index.core.prompts import PromptTemplate
 from llama_index.core.tools import FunctionTool
 from llama_index.core.types import PydanticProgramMode
-from pydantic import BaseModel
-
 from llama_index_lmstudio import LMStudio
 from tests.support.llama_server import RunningServer
 
@@ -85,14 +85,16 @@ def test_stream_chat(llm: LMStudio) -> None:
     responses = list(llm.stream_chat(HELLO))
     assert len(responses) > 2
     text = "".join(r.delta or "" for r in responses)
-    assert text and text == responses[-1].message.content
+    assert text
+    assert text == responses[-1].message.content
     _check_final(responses[-1])
 
 
 async def test_astream_chat(llm: LMStudio) -> None:
     responses = [r async for r in await llm.astream_chat(HELLO)]
     text = "".join(r.delta or "" for r in responses)
-    assert text and text == responses[-1].message.content
+    assert text
+    assert text == responses[-1].message.content
     _check_final(responses[-1])
 
 
