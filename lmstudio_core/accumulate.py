@@ -64,10 +64,36 @@ class ThinkTagSplitter:
             break
         return "".join(content), "".join(reasoning)
 
+    def peek(self) -> tuple[str, str]:
+        """What `flush` would release, without releasing it."""
+        return ("", self._pending) if self._inside else (self._pending, "")
+
     def flush(self) -> tuple[str, str]:
         """End of text: release anything held back."""
-        pending, self._pending = self._pending, ""
-        return ("", pending) if self._inside else (pending, "")
+        released = self.peek()
+        self._pending = ""
+        return released
+
+
+def _opt_str(value: Any) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    return None
+
+
+def _text(value: Any) -> str:
+    """Text of a ``content``-like field: a string, or OpenAI content parts; else ``""``."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list):
+        return "".join(
+            part["text"]
+            for part in value
+            if isinstance(part, dict) and isinstance(part.get("text"), str)
+        )
+    return ""
 
 
 def _partial_tag_suffix(text: str, tag: str) -> int:
@@ -121,33 +147,48 @@ class StreamAccumulator:
         """How many chunks were fed."""
 
     def add_chunk(self, chunk: dict[str, Any]) -> ChatDelta | None:
-        """Fold one decoded chunk in; return what it adds, or ``None`` when it adds nothing."""
+        """Fold one decoded chunk in; return what it adds, or ``None`` when it adds nothing.
+
+        Raises:
+            InvalidResponseError: the chunk's ``choices`` or ``delta`` is not the expected shape.
+        """
         self.chunks += 1
         if self._id is None:
-            self._id = chunk.get("id")
-            self._model = chunk.get("model")
+            self._id = _opt_str(chunk.get("id"))
+            self._model = _opt_str(chunk.get("model"))
         usage = chunk.get("usage")
         stats = chunk.get("stats") or None
+        if not isinstance(stats, dict):
+            stats = None
         timings = chunk.get("timings")
         choices = chunk.get("choices")
         if not choices:
             if usage is None and stats is None:
+                if isinstance(timings, dict):
+                    self._timings = timings
                 return None
             return self._extra(usage, stats, timings)
-        choice = choices[0]
+        choice = choices[0] if isinstance(choices, list) else None
         if not isinstance(choice, dict):
             raise InvalidResponseError(f"Malformed chunk from the server: {str(chunk)[:200]}")
         delta = choice.get("delta")
         if delta is None:
             delta = choice.get("message") or {}
-        content = delta.get("content") or ""
-        reasoning = delta.get("reasoning_content") or delta.get("reasoning") or ""
+        if not isinstance(delta, dict):
+            raise InvalidResponseError(f"Malformed chunk from the server: {str(chunk)[:200]}")
+        content = _text(delta.get("content"))
+        reasoning = _text(delta.get("reasoning_content")) or _text(delta.get("reasoning"))
         if content and self._splitter is not None:
             content, inline = self._splitter.feed(content)
             if inline:
                 reasoning += inline
-        tool_deltas = self._tool_deltas(delta["tool_calls"]) if delta.get("tool_calls") else None
+        raw_calls = delta.get("tool_calls")
+        tool_deltas = (
+            self._tool_deltas(raw_calls) if raw_calls and isinstance(raw_calls, list) else None
+        )
         finish = choice.get("finish_reason")
+        if not isinstance(finish, str):
+            finish = None
         if content:
             self._content.append(content)
         if reasoning:
@@ -166,6 +207,23 @@ class StreamAccumulator:
         return ChatDelta(
             content, reasoning, tool_deltas, finish, usage_obj, self._id, self._model, stats_obj
         )
+
+    def flush(self) -> ChatDelta | None:
+        """End of the stream: release text held back as a possible partial ``<think>`` tag.
+
+        Returns the delta carrying it, or ``None`` when nothing was held back.
+        """
+        if self._splitter is None:
+            return None
+        content, reasoning = self._splitter.flush()
+        if content:
+            self._content.append(content)
+        if reasoning:
+            self._reasoning.append(reasoning)
+            self._saw_reasoning = True
+        if not (content or reasoning):
+            return None
+        return ChatDelta(content, reasoning, id=self._id, model=self._model)
 
     def _extra(self, usage: Any, stats: Any, timings: Any) -> ChatDelta:
         usage_obj = Usage.from_wire(usage) if usage is not None else None
@@ -190,40 +248,39 @@ class StreamAccumulator:
             index = raw.get("index")
             if not isinstance(index, int):
                 index = position
-            function = raw.get("function") or {}
+            function = raw.get("function")
+            if not isinstance(function, dict):
+                function = {}
             arguments = function.get("arguments")
-            if isinstance(arguments, dict):
-                arguments = json.dumps(arguments)
-            arguments = arguments or ""
+            if not isinstance(arguments, str):
+                arguments = "" if arguments is None else json.dumps(arguments)
+            function_name = _opt_str(function.get("name"))
             state = self._tools.get(index)
             if state is None:
                 state = _ToolCallState(
-                    raw.get("id") or new_tool_call_id(), function.get("name") or ""
+                    _opt_str(raw.get("id")) or new_tool_call_id(), function_name or ""
                 )
                 self._tools[index] = state
                 call_id: str | None = state.id
                 name: str | None = state.name
             else:
                 call_id = name = None
-                if function.get("name") and not state.name:
-                    state.name = name = function["name"]
+                if function_name and not state.name:
+                    state.name = name = function_name
             state.arguments.append(arguments)
             out.append(ToolCallDelta(index, call_id, name, arguments))
         return out
 
     def result(self, raw: dict[str, Any] | None = None) -> ChatResult:
-        """The message so far (complete once the stream ended)."""
+        """The message so far (complete once the stream ended); changes no state."""
         content = "".join(self._content)
         reasoning = "".join(self._reasoning)
+        saw_reasoning = self._saw_reasoning
         if self._splitter is not None:
-            tail_content, tail_reasoning = self._splitter.flush()
+            tail_content, tail_reasoning = self._splitter.peek()
             content += tail_content
             reasoning += tail_reasoning
-            if tail_content:
-                self._content.append(tail_content)
-            if tail_reasoning:
-                self._reasoning.append(tail_reasoning)
-                self._saw_reasoning = True
+            saw_reasoning = saw_reasoning or bool(tail_reasoning)
         tool_calls = [
             ToolCall(id=s.id, name=s.name, arguments="".join(s.arguments) or "{}", index=i)
             for i, s in sorted(self._tools.items())
@@ -232,7 +289,7 @@ class StreamAccumulator:
             id=self._id,
             model=self._model,
             content=content,
-            reasoning=reasoning if self._saw_reasoning else None,
+            reasoning=reasoning if saw_reasoning else None,
             tool_calls=tool_calls,
             finish_reason=self._finish_reason,
             usage=self._usage,

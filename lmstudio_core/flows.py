@@ -33,7 +33,7 @@ from lmstudio_core.errors import (
 from lmstudio_core.requests import ChatRequest, build_chat_body
 from lmstudio_core.resilience import CircuitBreaker, RetryPolicy, breaker_for
 from lmstudio_core.settings import LMStudioSettings
-from lmstudio_core.sse import SSEDecoder
+from lmstudio_core.sse import SSEDecoder, SSEEvent
 from lmstudio_core.wire import ChatDelta, ChatResult, EmbeddingResult, LoadResult, ModelInfo, Usage
 
 __all__ = ["Close", "Flow", "Operations", "Read", "Send", "Sleep", "StreamReader"]
@@ -148,15 +148,18 @@ class StreamReader:
 
     def feed(self, data: bytes) -> list[ChatDelta]:
         """Bytes in, deltas out."""
+        return self._events(self._decoder.feed(data))
+
+    def _events(self, events: list[SSEEvent]) -> list[ChatDelta]:
         out: list[ChatDelta] = []
         add = self._acc.add_chunk
-        for event, payload in self._decoder.feed(data):
+        for event, payload in events:
             if payload == "[DONE]":
                 self.done = True
                 continue
             try:
                 chunk = json.loads(payload)
-            except ValueError:
+            except (ValueError, RecursionError):
                 raise self.fail(
                     InvalidResponseError(
                         f"The server sent a malformed stream event: {payload[:200]!r}."
@@ -166,19 +169,20 @@ class StreamReader:
                 raise self.fail(InvalidResponseError(f"Unexpected stream event: {payload[:200]!r}"))
             if event == "error" or chunk.get("error"):
                 raise self.fail(self._ops.error_from_body(None, chunk))
-            delta = add(chunk)
+            try:
+                delta = add(chunk)
+            except LMStudioError as exc:
+                raise self.fail(exc) from None
             if delta is not None:
                 out.append(delta)
         return out
 
     def finish(self) -> list[ChatDelta]:
         """End of the byte stream: flush, and fail if the stream stopped early or said nothing."""
-        out: list[ChatDelta] = []
-        for event, payload in self._decoder.flush():
-            if payload == "[DONE]":
-                self.done = True
-            elif payload:
-                out.extend(self.feed(f"event: {event}\ndata: {payload}\n\n".encode()))
+        out = self._events(self._decoder.flush())
+        tail = self._acc.flush()
+        if tail is not None:
+            out.append(tail)
         if not (self.done or self._acc.finish_reason):
             if self._acc.has_output:
                 raise self.fail(
@@ -204,8 +208,11 @@ class StreamReader:
         if not isinstance(body, dict) or not isinstance(body.get("choices"), list):
             raise self.fail(InvalidResponseError(f"Unexpected answer: {str(body)[:200]!r}"))
         self.done = True
-        delta = self._acc.add_chunk(body)
-        return [delta] if delta is not None else []
+        try:
+            deltas = [self._acc.add_chunk(body), self._acc.flush()]
+        except LMStudioError as exc:
+            raise self.fail(exc) from None
+        return [delta for delta in deltas if delta is not None]
 
     def fail(self, error: LMStudioError) -> LMStudioError:
         """Attach the partial result to ``error`` and return it for raising."""
