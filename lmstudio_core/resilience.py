@@ -97,8 +97,7 @@ class CircuitBreaker:
             if state == "closed":
                 return
             if state == "half-open" and (
-                not self._trial_running
-                or self.clock() - self._trial_started_at >= self.cooldown
+                not self._trial_running or self.clock() - self._trial_started_at >= self.cooldown
             ):
                 self._trial_running = True
                 self._trial_started_at = self.clock()
