@@ -270,6 +270,16 @@ class Operations:
                 error.body = json.loads(redact(json.dumps(error.body), self._secrets))
         return error
 
+    def redirect_error(self, url: str, status: int, location: str | None) -> LMStudioError:
+        """A 3xx answer: redirects are never followed, so the token cannot leak to another host."""
+        target = redact(location or "nowhere", self._secrets)
+        return BadRequestError(
+            f"{url} answered with a redirect (HTTP {status}) to {target!r}. Redirects are not "
+            "followed, so the API token is never sent to another host: set base_url to the "
+            "server's real address (e.g. http://localhost:1234/v1).",
+            status_code=status,
+        )
+
     def breaker_failure(self) -> None:
         """Count a server-level failure against the circuit."""
         if self.breaker is not None:
@@ -312,10 +322,14 @@ class Operations:
                     continue
                 raise transport_error(exc, self.settings) from exc
             status = response.status_code
-            if status < 400:
-                if self.breaker is not None:
-                    self.breaker.record_success()
+            if status < 400 and self.breaker is not None:
+                self.breaker.record_success()
+            if status < 300:
                 return response
+            if status < 400:
+                if stream:
+                    yield Close(response)
+                raise self.redirect_error(url, status, response.headers.get("location"))
             raw = (yield from self.read_body(response)) if stream else response.content
             if status >= 500 or status in (408, 429):
                 self.breaker_failure()
