@@ -1,0 +1,78 @@
+"""`astream_chat` is an async generator over the HTTP stream: the event loop keeps running."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import time
+from collections.abc import Iterator
+
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
+
+from llama_index.core.base.llms.types import ChatMessage
+from tests.llama_index._fixtures import chunk, make_llm
+
+CHUNKS = 5
+
+
+def _slow_stream(request: Request) -> Response:
+    def body() -> Iterator[bytes]:
+        for i in range(CHUNKS):
+            yield f"data: {json.dumps(chunk({'content': f'w{i} '}))}\n\n".encode()
+            time.sleep(0.1)
+        yield f"data: {json.dumps(chunk({}, 'stop'))}\n\ndata: [DONE]\n\n".encode()
+
+    return Response(body(), mimetype="text/event-stream")
+
+
+async def test_astream_chat_lets_other_tasks_run_between_chunks(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/v1/chat/completions").respond_with_handler(_slow_stream)
+    llm = make_llm(httpserver)
+    ticks = 0
+
+    async def ticker() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.01)
+            ticks += 1
+
+    task = asyncio.create_task(ticker())
+    seen: list[int] = []
+    deltas: list[str] = []
+    try:
+        async for response in await llm.astream_chat([ChatMessage(role="user", content="hi")]):
+            if response.delta:
+                seen.append(ticks)
+                deltas.append(response.delta)
+    finally:
+        task.cancel()
+    assert deltas == [f"w{i} " for i in range(CHUNKS)]
+    gaps = [later - earlier for earlier, later in itertools.pairwise(seen)]
+    assert len(gaps) == CHUNKS - 1
+    # The ticker ran many times while each chunk was on its way: nothing blocked the loop.
+    assert all(gap >= 3 for gap in gaps), gaps
+
+
+async def test_astream_complete_is_async_too(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/v1/chat/completions").respond_with_handler(_slow_stream)
+    llm = make_llm(httpserver)
+    ticks = 0
+
+    async def ticker() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.01)
+            ticks += 1
+
+    task = asyncio.create_task(ticker())
+    seen: list[int] = []
+    try:
+        async for response in await llm.astream_complete("hi"):
+            if response.delta:
+                seen.append(ticks)
+    finally:
+        task.cancel()
+    assert len(seen) == CHUNKS
+    assert seen[-1] - seen[0] >= 3 * (CHUNKS - 1)
