@@ -8,6 +8,7 @@ import httpx
 from llama_index.core.base.embeddings.base import BaseEmbedding, Embedding
 from llama_index.core.bridge.pydantic import Field, PrivateAttr, SecretStr
 
+from llama_index_lmstudio._clients import client_options
 from lmstudio_core import AsyncLMStudioClient, LMStudioClient
 from lmstudio_core.settings import base_url_from_env
 
@@ -50,6 +51,11 @@ class LMStudioEmbedding(BaseEmbedding):
     max_retries: int = Field(
         default=2, ge=0, description="Retries on connection errors, 408, 429 and 5xx."
     )
+    client_kwargs: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Other LMStudioSettings fields (connect_timeout, circuit_breaker_threshold, "
+        "default_headers, verify, allowed_models, ...).",
+    )
     http_client: httpx.Client | None = Field(
         default=None, exclude=True, description="An httpx.Client to send sync requests with."
     )
@@ -67,19 +73,11 @@ class LMStudioEmbedding(BaseEmbedding):
         """The LlamaIndex component name."""
         return "LMStudioEmbedding"
 
-    def _client_options(self) -> dict[str, Any]:
-        options: dict[str, Any] = {"base_url": self.base_url, "max_retries": self.max_retries}
-        if self.api_key is not None:
-            options["api_key"] = self.api_key
-        if self.timeout is not None:
-            options["timeout"] = self.timeout
-        return options
-
     @property
     def client(self) -> LMStudioClient:
         """The core sync client (created on first use, then reused)."""
         if self._client is None:
-            self._client = LMStudioClient(http_client=self.http_client, **self._client_options())
+            self._client = LMStudioClient(http_client=self.http_client, **client_options(self))
         return self._client
 
     @property
@@ -87,7 +85,7 @@ class LMStudioEmbedding(BaseEmbedding):
         """The core async client (created on first use, then reused)."""
         if self._aclient is None:
             self._aclient = AsyncLMStudioClient(
-                http_client=self.async_http_client, **self._client_options()
+                http_client=self.async_http_client, **client_options(self)
             )
         return self._aclient
 

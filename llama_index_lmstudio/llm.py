@@ -39,6 +39,7 @@ from llama_index.core.prompts import PromptTemplate
 from llama_index.core.types import Model, PydanticProgramMode
 from llama_index_instrumentation import get_dispatcher
 
+from llama_index_lmstudio._clients import client_options
 from llama_index_lmstudio._convert import (
     StreamState,
     chat_response,
@@ -156,6 +157,11 @@ class LMStudio(FunctionCallingLLM):
         default=True,
         description="Move inline <think>...</think> text out of the answer into reasoning.",
     )
+    client_kwargs: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Other LMStudioSettings fields (connect_timeout, circuit_breaker_threshold, "
+        "default_headers, verify, allowed_models, ...).",
+    )
     http_client: httpx.Client | None = Field(
         default=None, exclude=True, description="An httpx.Client to send sync requests with."
     )
@@ -176,14 +182,6 @@ class LMStudio(FunctionCallingLLM):
 
     # -- clients and server facts ---------------------------------------------------------------
 
-    def _client_options(self) -> dict[str, Any]:
-        options: dict[str, Any] = {"base_url": self.base_url, "max_retries": self.max_retries}
-        if self.api_key is not None:
-            options["api_key"] = self.api_key
-        if self.timeout is not None:
-            options["timeout"] = self.timeout
-        return options
-
     @property
     def client(self) -> LMStudioClient:
         """The core sync client (created on first use, then reused)."""
@@ -191,7 +189,7 @@ class LMStudio(FunctionCallingLLM):
             self._client = LMStudioClient(
                 http_client=self.http_client,
                 parse_think_tags=self.parse_think_tags,
-                **self._client_options(),
+                **client_options(self),
             )
         return self._client
 
@@ -202,7 +200,7 @@ class LMStudio(FunctionCallingLLM):
             self._aclient = AsyncLMStudioClient(
                 http_client=self.async_http_client,
                 parse_think_tags=self.parse_think_tags,
-                **self._client_options(),
+                **client_options(self),
             )
         return self._aclient
 

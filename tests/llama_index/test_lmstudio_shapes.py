@@ -523,3 +523,13 @@ def test_one_client_per_instance(httpserver: HTTPServer) -> None:
     assert llm.client is client
     assert llm.async_client is llm.async_client
     assert json.dumps(llm.to_dict())  # serialisable without the http clients
+
+
+def test_client_kwargs_reach_the_core_settings(httpserver: HTTPServer) -> None:
+    serve_chat(httpserver, completion({"content": "ok"}))
+    llm = make_llm(httpserver, client_kwargs={"default_headers": {"X-Team": "blue"}})
+    llm.chat(HI)
+    assert httpserver.log[0][0].headers["X-Team"] == "blue"
+    assert llm.client.settings.max_retries == 0
+    with pytest.raises(ModelNotFoundError, match="allowed_models"):
+        make_llm(httpserver, client_kwargs={"allowed_models": {"other"}}).chat(HI)
