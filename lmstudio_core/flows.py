@@ -257,10 +257,21 @@ class Operations:
     # -- errors -------------------------------------------------------------------------------
 
     def error_from_body(
-        self, status: int | None, body: Any, *, model: str | None = None
+        self,
+        status: int | None,
+        body: Any,
+        *,
+        model: str | None = None,
+        available_models: Sequence[str] | None = None,
     ) -> LMStudioError:
         """Classify an error answer, with the token redacted from everything it says."""
-        error = classify(status, body, base_url=self.settings.base_url, model=model)
+        error = classify(
+            status,
+            body,
+            base_url=self.settings.base_url,
+            model=model,
+            available_models=available_models,
+        )
         if self._secrets:
             error.message = redact(error.message, self._secrets)
             error.args = (error.message,)
@@ -296,10 +307,13 @@ class Operations:
         stream: bool = False,
         model: str | None = None,
         retries: bool = True,
+        list_models_on_missing: bool = True,
     ) -> Flow[httpx.Response]:
         """Send with retries and the breaker; return a 2xx response or raise a typed error.
 
         For ``stream=True`` the returned response's body is unread (the caller iterates it).
+        A model-not-found answer is completed with the server's model list unless
+        ``list_models_on_missing`` is false (the catalog requests themselves).
         """
         content = json.dumps(body, ensure_ascii=False).encode() if body is not None else None
         headers = self.headers
@@ -341,7 +355,7 @@ class Operations:
                 attempt += 1
                 continue
             error = self.error_from_body(status, _decode_json(raw), model=model)
-            if isinstance(error, ModelNotFoundError) and error.available_models is None:
+            if list_models_on_missing and isinstance(error, ModelNotFoundError):
                 error = yield from self._with_available_models(error)
             raise error
 
@@ -361,23 +375,28 @@ class Operations:
         except LMStudioError:
             return error
         ids = [m.id for m in models]
-        return ModelNotFoundError(
-            f"{error.message} Models the server has: {', '.join(ids) or 'none'}.",
-            model=error.model,
-            available_models=ids,
-            status_code=error.status_code,
-            body=error.body,
+        better = self.error_from_body(
+            error.status_code, error.body, model=error.model, available_models=ids
         )
+        return better if isinstance(better, ModelNotFoundError) else error
 
     def json_request(
-        self, method: str, url: str, *, body: Any = None, model: str | None = None
+        self,
+        method: str,
+        url: str,
+        *,
+        body: Any = None,
+        model: str | None = None,
+        list_models_on_missing: bool = True,
     ) -> Flow[Any]:
         """A non-streamed request whose 2xx answer must be JSON without an ``error`` key."""
-        response = yield from self.request(method, url, body=body, model=model)
+        response = yield from self.request(
+            method, url, body=body, model=model, list_models_on_missing=list_models_on_missing
+        )
         data = _decode_json(response.content)
         if isinstance(data, dict) and error_message_of(data) is not None:
             error = self.error_from_body(response.status_code, data, model=model)
-            if isinstance(error, ModelNotFoundError) and error.available_models is None:
+            if list_models_on_missing and isinstance(error, ModelNotFoundError):
                 error = yield from self._with_available_models(error)
             raise error
         if not isinstance(data, dict | list):
@@ -414,7 +433,9 @@ class Operations:
         last: LMStudioError | None = None
         for path, parser in endpoints:
             try:
-                data = yield from self.json_request("GET", self.root_url + path)
+                data = yield from self.json_request(
+                    "GET", self.root_url + path, list_models_on_missing=False
+                )
             except (BadRequestError, InvalidResponseError) as exc:
                 last = exc
                 continue
@@ -444,7 +465,9 @@ class Operations:
             if len(lengths) == 1:
                 return lengths[0]
         try:
-            props = yield from self.json_request("GET", self.root_url + "/props")
+            props = yield from self.json_request(
+                "GET", self.root_url + "/props", list_models_on_missing=False
+            )
         except (BadRequestError, InvalidResponseError):
             return None
         return context_length_from_props(props)
