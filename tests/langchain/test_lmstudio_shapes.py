@@ -309,3 +309,20 @@ def test_include_raw_reports_parsing_error(httpserver: HTTPServer, llm: ChatLMSt
 def test_unknown_tool_choice_fails_at_bind_time(llm: ChatLMStudio) -> None:
     with pytest.raises(ValueError, match="not one of the bound tools"):
         llm.bind_tools([get_weather], tool_choice="get_time")
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        {"content": '{"city": "Paris"}', "reasoning_content": 'Maybe {"city": "Rome"}?'},
+        {"content": '<think>{"city": "Rome"} or not</think>{"city": "Paris"}'},
+    ],
+)
+def test_reasoning_never_reaches_the_parser(
+    httpserver: HTTPServer, llm: ChatLMStudio, message: dict[str, Any]
+) -> None:
+    serve_chat(httpserver, completion(message))
+    assert llm.with_structured_output(City).invoke("city?") == City(city="Paris")
+    assert llm.with_structured_output(City, method="json_mode").invoke("city?") == City(
+        city="Paris"
+    )
