@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from typing import Any
 
 import httpx
@@ -43,16 +44,18 @@ class CoreClients:
 
     def __init__(self) -> None:
         self._sync: LMStudioClient | None = None
+        self._lock = threading.Lock()
         self._async: AsyncLMStudioClient | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
 
     def sync(
         self, settings: dict[str, Any], http_client: httpx.Client | None, **options: Any
     ) -> LMStudioClient:
-        """The sync client."""
-        if self._sync is None:
-            self._sync = LMStudioClient(http_client=http_client, **options, **settings)
-        return self._sync
+        """The sync client (one per owner, even when ``batch`` starts several threads)."""
+        with self._lock:
+            if self._sync is None:
+                self._sync = LMStudioClient(http_client=http_client, **options, **settings)
+            return self._sync
 
     def async_(
         self, settings: dict[str, Any], http_client: httpx.AsyncClient | None, **options: Any

@@ -8,10 +8,10 @@ import json
 import time
 from collections.abc import Iterator
 
+from llama_index.core.base.llms.types import ChatMessage
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from llama_index.core.base.llms.types import ChatMessage
 from tests.llama_index._fixtures import chunk, make_llm
 
 CHUNKS = 5

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from pytest_httpserver import HTTPServer
-
 from llama_index.core.base.llms.types import (
     AudioBlock,
     ChatMessage,
@@ -14,6 +12,8 @@ from llama_index.core.base.llms.types import (
     ThinkingBlock,
     ToolCallBlock,
 )
+from pytest_httpserver import HTTPServer
+
 from llama_index_lmstudio._convert import StreamState, to_wire_messages, tool_selections
 from lmstudio_core import ChatDelta, ChatResult, ToolCallDelta
 from tests.llama_index._fixtures import completion, make_llm, serve_chat

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-
 from llama_index.core import Document, Settings, VectorStoreIndex
+
 from llama_index_lmstudio import LMStudio, LMStudioEmbedding
 from tests.support.llama_server import RunningServer
 

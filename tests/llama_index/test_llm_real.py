@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from pydantic import BaseModel
-
 from llama_index.core.agent.workflow import FunctionAgent
 from llama_index.core.base.llms.types import ChatMessage, ChatResponse, ToolCallBlock
 from llama_index.core.prompts import PromptTemplate
 from llama_index.core.tools import FunctionTool
 from llama_index.core.types import PydanticProgramMode
+from pydantic import BaseModel
+
 from llama_index_lmstudio import LMStudio
 from tests.support.llama_server import RunningServer
 

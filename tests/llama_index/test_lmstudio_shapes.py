@@ -7,8 +7,6 @@ import json
 import logging
 
 import pytest
-from pytest_httpserver import HTTPServer
-
 from llama_index.core.base.llms.types import (
     ChatMessage,
     ImageBlock,
@@ -17,6 +15,8 @@ from llama_index.core.base.llms.types import (
 )
 from llama_index.core.constants import DEFAULT_CONTEXT_WINDOW
 from llama_index.core.tools import FunctionTool
+from pytest_httpserver import HTTPServer
+
 from llama_index_lmstudio import LMStudio, LMStudioEmbedding
 from lmstudio_core import ModelNotFoundError
 from tests.llama_index._fixtures import (

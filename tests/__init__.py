@@ -1,0 +1,1 @@
+"""The test suite (a package, so test folders never shadow real packages)."""
