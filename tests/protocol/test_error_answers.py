@@ -1,0 +1,193 @@
+"""LM Studio's error answers become typed errors: 200 with error, in-stream, model, auth."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
+
+from lmstudio_core import (
+    AuthenticationError,
+    BadRequestError,
+    ContextLengthExceededError,
+    ModelNotFoundError,
+    ServerError,
+)
+from tests.protocol.conftest import USER, MakeApi, paths, sse
+from tests.unit.lmstudio_bodies import API_V1_MODELS, chunk
+
+CHAT = "/v1/chat/completions"
+N_KEEP = (
+    "The number of tokens to keep from the initial prompt is greater than the context length "
+    "(n_keep: 13055>= n_ctx: 4096). Try to load the model with a larger context length."
+)
+NO_MODELS = "No models loaded. Please load a model in the developer page or use 'lms load'."
+INVALID_ID = 'Invalid model identifier "o4-mini". Please specify a valid downloaded model.'
+KEY = "sk-lm-abcd1234:secretsecretsecret00"
+
+
+@pytest.mark.parametrize(
+    "body", [{"error": N_KEEP}, {"error": {"message": N_KEEP, "type": "invalid_request_error"}}]
+)
+@pytest.mark.parametrize("stream", [False, True])
+async def test_200_with_error_body(
+    httpserver: HTTPServer, make_api: MakeApi, body: Any, stream: bool
+) -> None:
+    httpserver.expect_request(CHAT).respond_with_json(body, status=200)
+    api = make_api()
+    with pytest.raises(ContextLengthExceededError) as info:
+        await api.answer(stream, model="m")
+    assert info.value.status_code == 200
+    assert "n_keep" in info.value.message
+
+
+async def test_unexpected_endpoint_200(httpserver: HTTPServer, make_api: MakeApi) -> None:
+    body = {"error": "Unexpected endpoint or method. (POST /v1/chat/completions)"}
+    httpserver.expect_request(CHAT).respond_with_json(body)
+    with pytest.raises(BadRequestError, match="ends in /v1") as info:
+        await make_api().call("chat", USER, model="m")
+    assert type(info.value) is BadRequestError
+
+
+async def test_in_stream_error_keeps_the_partial_answer(
+    httpserver: HTTPServer, make_api: MakeApi
+) -> None:
+    error = {"error": {"message": "Model unloaded.", "type": "internal_error"}}
+    body = sse(chunk({"content": "Hel"}), chunk({"content": "lo"}), error, done=False)
+    httpserver.expect_request(CHAT).respond_with_data(body, content_type="text/event-stream")
+    api = make_api()
+    with pytest.raises(ServerError, match="Model unloaded") as info:
+        await api.stream(model="m")
+    assert info.value.status_code is None
+    assert info.value.partial is not None
+    assert info.value.partial.content == "Hello"
+    assert info.value.body == error
+
+
+async def test_in_stream_error_event_name(httpserver: HTTPServer, make_api: MakeApi) -> None:
+    body = sse(chunk({"content": "a"}), done=False) + 'event: error\ndata: {"message": "boom"}\n\n'
+    httpserver.expect_request(CHAT).respond_with_data(body, content_type="text/event-stream")
+    with pytest.raises(ServerError) as info:
+        await make_api().stream(model="m")
+    assert info.value.partial.content == "a"
+
+
+async def test_in_stream_context_overflow(httpserver: HTTPServer, make_api: MakeApi) -> None:
+    body = sse({"error": {"message": "Context size has been exceeded."}}, done=False)
+    httpserver.expect_request(CHAT).respond_with_data(body, content_type="text/event-stream")
+    with pytest.raises(ContextLengthExceededError) as info:
+        await make_api().stream(model="m")
+    assert info.value.partial.content == ""
+
+
+async def test_empty_stream_is_an_error(httpserver: HTTPServer, make_api: MakeApi) -> None:
+    httpserver.expect_request(CHAT).respond_with_data("", content_type="text/event-stream")
+    with pytest.raises(ServerError, match="without any output"):
+        await make_api().stream(model="m")
+
+
+@pytest.mark.parametrize(
+    ("status", "body"),
+    [
+        (404, {"error": NO_MODELS}),
+        (400, {"error": NO_MODELS}),
+        (
+            400,
+            {
+                "error": {
+                    "message": INVALID_ID,
+                    "type": "invalid_request_error",
+                    "param": "model",
+                    "code": "model_not_found",
+                }
+            },
+        ),
+        (
+            404,
+            {"error": {"message": NO_MODELS, "param": "model", "code": "model_not_found"}},
+        ),
+    ],
+)
+@pytest.mark.parametrize("stream", [False, True])
+async def test_model_not_found_lists_models(
+    httpserver: HTTPServer, make_api: MakeApi, status: int, body: Any, stream: bool
+) -> None:
+    httpserver.expect_request(CHAT).respond_with_json(body, status=status)
+    httpserver.expect_request("/api/v1/models").respond_with_json(API_V1_MODELS)
+    api = make_api()
+    with pytest.raises(ModelNotFoundError) as info:
+        await api.answer(stream, model="o4-mini")
+    error = info.value
+    assert error.status_code == status
+    assert error.model == "o4-mini"
+    assert error.available_models == ["qwen/qwen3-4b-2507", "text-embedding-nomic-embed-text-v1.5"]
+    assert "qwen/qwen3-4b-2507" in error.message
+    assert paths(httpserver) == ["POST /v1/chat/completions", "GET /api/v1/models"]
+
+
+async def test_model_not_found_when_the_catalog_fails_too(
+    httpserver: HTTPServer, make_api: MakeApi
+) -> None:
+    httpserver.expect_request(CHAT).respond_with_json({"error": NO_MODELS}, status=404)
+    for path in ("/api/v1/models", "/api/v0/models", "/v1/models"):
+        httpserver.expect_request(path).respond_with_json({"error": NO_MODELS}, status=404)
+    with pytest.raises(ModelNotFoundError) as info:
+        await make_api().call("chat", USER, model="x")
+    assert info.value.available_models is None
+
+
+def _echo_key(request: Request) -> Response:
+    """A 401 that (badly) quotes the token it got: the core must redact it."""
+    header = request.headers.get("Authorization", "")
+    body = {
+        "error": {
+            "type": "invalid_request",
+            "code": "invalid_api_key",
+            "message": f"An LM Studio API token is required. Got '{header}'.",
+        }
+    }
+    return Response(json.dumps(body), status=401, content_type="application/json")
+
+
+@pytest.mark.parametrize("stream", [False, True])
+async def test_401_without_the_key_in_the_error(
+    httpserver: HTTPServer, make_api: MakeApi, stream: bool
+) -> None:
+    httpserver.expect_request(CHAT).respond_with_handler(_echo_key)
+    api = make_api(api_key=KEY, max_retries=3)
+    with pytest.raises(AuthenticationError) as info:
+        await api.answer(stream, model="m")
+    error = info.value
+    assert error.status_code == 401
+    assert "LM_API_TOKEN" in error.message
+    for text in (str(error), repr(error), json.dumps(error.body), repr(error.args)):
+        assert KEY not in text
+        assert "secretsecret" not in text
+    assert "***" in json.dumps(error.body)
+    assert len(httpserver.log) == 1  # 401 is not retried
+
+
+async def test_401_on_the_catalog(httpserver: HTTPServer, make_api: MakeApi) -> None:
+    httpserver.expect_request("/api/v1/models").respond_with_handler(_echo_key)
+    with pytest.raises(AuthenticationError) as info:
+        await make_api(api_key=KEY).call("list_models")
+    assert KEY not in str(info.value)
+    assert paths(httpserver) == ["GET /api/v1/models"]
+
+
+async def test_server_error_after_retries(httpserver: HTTPServer, make_api: MakeApi) -> None:
+    body = {"error": {"code": 500, "message": "kaput", "type": "server_error"}}
+    httpserver.expect_request(CHAT).respond_with_json(body, status=500)
+    with pytest.raises(ServerError, match="kaput") as info:
+        await make_api(max_retries=2).call("chat", USER, model="m")
+    assert info.value.status_code == 500
+    assert len(httpserver.log) == 3
+
+
+async def test_non_json_error_body(httpserver: HTTPServer, make_api: MakeApi) -> None:
+    httpserver.expect_request(CHAT).respond_with_data("<h1>Bad Gateway</h1>", status=502)
+    with pytest.raises(ServerError, match="Bad Gateway"):
+        await make_api().call("chat", USER, model="m")
