@@ -48,6 +48,10 @@ class CoreClients:
         self._async: AsyncLMStudioClient | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
 
+    def __reduce__(self) -> tuple[type[CoreClients], tuple[()]]:
+        """Copies and pickles start without clients (connections cannot be shared or pickled)."""
+        return (CoreClients, ())
+
     def sync(
         self, settings: dict[str, Any], http_client: httpx.Client | None, **options: Any
     ) -> LMStudioClient:

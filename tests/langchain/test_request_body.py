@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import json
+import pickle
 from typing import Any
 
 import pytest
@@ -247,3 +249,13 @@ def test_construction_makes_no_request(httpserver: HTTPServer) -> None:
     ChatLMStudio(base_url=httpserver.url_for("/v1"))
     LMStudioEmbeddings(base_url=httpserver.url_for("/v1"))
     assert httpserver.log == []
+
+
+def test_copies_and_pickles_get_their_own_clients(httpserver: HTTPServer) -> None:
+    serve_chat(httpserver, completion({"content": "Hi."}))
+    llm = ChatLMStudio(model=MODEL, base_url=httpserver.url_for("/v1"), top_k=3)
+    llm.invoke("hi")
+    for other in (copy.deepcopy(llm), pickle.loads(pickle.dumps(llm))):
+        assert other.top_k == 3
+        assert other.invoke("hi").content == "Hi."
+        assert other.client is not llm.client
