@@ -158,7 +158,7 @@ class StreamAccumulator:
             self._model = _opt_str(chunk.get("model"))
         usage = chunk.get("usage")
         stats = chunk.get("stats") or None
-        if not isinstance(stats, dict):
+        if stats is not None and not isinstance(stats, dict):
             stats = None
         timings = chunk.get("timings")
         choices = chunk.get("choices")
@@ -176,10 +176,30 @@ class StreamAccumulator:
             delta = choice.get("message") or {}
         if not isinstance(delta, dict):
             raise InvalidResponseError(f"Malformed chunk from the server: {str(chunk)[:200]}")
-        content = _text(delta.get("content"))
-        reasoning = _text(delta.get("reasoning_content")) or _text(delta.get("reasoning"))
-        if content and self._splitter is not None:
-            content, inline = self._splitter.feed(content)
+        # `_text` inlined for the common cases (a str, or no field): this runs for every token.
+        content = delta.get("content")
+        if content is None:
+            content = ""
+        elif not isinstance(content, str):
+            content = _text(content)
+        reasoning = delta.get("reasoning_content")
+        if reasoning is None:
+            reasoning = ""
+        elif not isinstance(reasoning, str):
+            reasoning = _text(reasoning)
+        if not reasoning:
+            reasoning = delta.get("reasoning")
+            if reasoning is None:
+                reasoning = ""
+            elif not isinstance(reasoning, str):
+                reasoning = _text(reasoning)
+        splitter = self._splitter
+        if (
+            content
+            and splitter is not None
+            and (splitter._pending or splitter._inside or "<" in content)
+        ):
+            content, inline = splitter.feed(content)
             if inline:
                 reasoning += inline
         raw_calls = delta.get("tool_calls")
@@ -187,7 +207,7 @@ class StreamAccumulator:
             self._tool_deltas(raw_calls) if raw_calls and isinstance(raw_calls, list) else None
         )
         finish = choice.get("finish_reason")
-        if not isinstance(finish, str):
+        if finish is not None and not isinstance(finish, str):
             finish = None
         if content:
             self._content.append(content)

@@ -124,6 +124,10 @@ def transport_error(exc: Exception, settings: LMStudioSettings) -> LMStudioError
     return error
 
 
+_loads = json.JSONDecoder().decode
+"""`json.loads` for one ``str`` without its per-call argument checks (runs for every chunk)."""
+
+
 def _decode_json(content: bytes) -> Any:
     try:
         return json.loads(content)
@@ -158,7 +162,7 @@ class StreamReader:
                 self.done = True
                 continue
             try:
-                chunk = json.loads(payload)
+                chunk = _loads(payload)
             except (ValueError, RecursionError):
                 raise self.fail(
                     InvalidResponseError(
@@ -319,6 +323,9 @@ class Operations:
         headers = self.headers
         if content is not None:
             headers = {**headers, "Content-Type": "application/json"}
+        if stream:
+            # llama.cpp closes the connection after each stream; reusing it races that close.
+            headers = {**headers, "Connection": "close"}
         attempt = 0
         while True:
             if self.breaker is not None:

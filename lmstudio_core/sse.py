@@ -25,6 +25,17 @@ class SSEDecoder:
 
     def feed(self, chunk: bytes) -> list[SSEEvent]:
         """Add bytes; return the events they complete, in order."""
+        if (
+            not self._tail
+            and not self._data
+            and not self._event
+            and chunk.startswith(b"data: ")
+            and chunk.find(b"\n", 6) == len(chunk) - 2
+            and chunk.endswith(b"\n\n")
+            and b"\r" not in chunk
+        ):
+            # Fast path: exactly one complete ``data:`` event, as servers send each token.
+            return [("message", chunk[6:-2].decode("utf-8", "replace"))]
         buf = self._tail + chunk if self._tail else chunk
         hold = b""
         if buf[-1:] == b"\r":
