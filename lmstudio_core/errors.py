@@ -255,10 +255,11 @@ def classify(
             f"LM Studio{where} reported an error during generation: {detail or 'no details'}.",
             body=body,
         )
-    if status_code == 200 and "unexpected endpoint" in lowered:
+    if (status_code == 200 and "unexpected endpoint" in lowered) or status_code in (404, 405):
         return BadRequestError(
-            f"LM Studio{where} does not know this endpoint ({detail}). Check that base_url "
-            "ends in /v1, e.g. http://localhost:1234/v1.",
+            f"LM Studio{where} does not know this endpoint ({detail or status_code}). Check "
+            "that base_url ends in /v1, e.g. http://localhost:1234/v1 (model load/unload "
+            "need LM Studio 0.4 or newer).",
             status_code=status_code,
             body=body,
         )

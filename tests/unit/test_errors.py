@@ -191,7 +191,9 @@ def test_llama_cpp_unknown_path_404() -> None:
     body = {"error": {"message": "File Not Found", "type": "not_found_error", "code": 404}}
     error = classify(404, body)
     assert type(error) is BadRequestError
+    assert error.status_code == 404
     assert "File Not Found" in error.message
+    assert "ends in /v1" in error.message
 
 
 def test_other_200_error_body_is_bad_request() -> None:
