@@ -169,6 +169,24 @@ def test_authentication(status: int, body: Any) -> None:
             type="invalid_request_error",
         ),
         _obj("Model 'x' does not support reasoning configuration.", param="reasoning"),
+        _obj(
+            "[json.exception.parse_error.101] parse error at line 1, column 15: syntax error",
+            type="invalid_request_error",
+            code=400,
+        ),
+        _obj(
+            "Field 'max_tokens': [json.exception.type_error.302] type must be number, but is "
+            "string",
+            type="invalid_request_error",
+            code=400,
+        ),
+        _obj(
+            "Unable to generate parser for this template. Automatic parser generation failed: "
+            "JSON schema error at #: unrecognized type nonsense",
+            type="invalid_request_error",
+        ),
+        _obj('"input" must not be empty', type="invalid_request_error", code=400),
+        _obj("Input content cannot be empty", type="invalid_request_error", code=400),
     ],
 )
 def test_validation_errors_are_bad_request(body: Any) -> None:
@@ -217,6 +235,14 @@ def test_other_200_error_body_is_bad_request() -> None:
             },
         ),
         (502, "Bad Gateway"),
+        (
+            501,
+            _obj(
+                "This server does not support embeddings. Start it with `--embeddings`",
+                type="not_supported_error",
+                code=501,
+            ),
+        ),
         (503, None),
         (500, _obj("Model crashed")),
     ],
