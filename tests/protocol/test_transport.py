@@ -162,13 +162,31 @@ async def test_circuit_opens_and_fails_fast(
         base_url=httpserver.url_for(f"/breaker-{kind}/v1"),
         circuit_breaker_threshold=2,
         circuit_breaker_cooldown=3600,
+        max_retries=1,
     )
-    for _ in range(2):
-        with pytest.raises(ServerError):
-            await api.call("chat", USER, model="m")
-    with pytest.raises(CircuitOpenError, match="breaker"):
+    with pytest.raises(ServerError):
+        await api.call("chat", USER, model="m")
+    with pytest.raises(CircuitOpenError, match="breaker"):  # every attempt counts
         await api.call("chat", USER, model="m")
     assert len(httpserver.log) == 2
+
+
+async def test_breaker_opens_for_a_down_server(make_api: MakeApi) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    api = make_api(
+        base_url=f"http://127.0.0.1:{port}",
+        max_retries=0,
+        circuit_breaker_threshold=2,
+        circuit_breaker_cooldown=3600,
+    )
+    for _ in range(2):
+        with pytest.raises(LMStudioConnectionError, match="not reachable"):
+            await api.call("chat", USER, model="m")
+    with pytest.raises(CircuitOpenError, match="LM Studio is running"):
+        await api.call("chat", USER, model="m")
+    assert await api.call("health") is False
 
 
 async def test_request_body_is_utf8_json(httpserver: HTTPServer, make_api: MakeApi) -> None:
