@@ -245,7 +245,9 @@ def test_one_core_client_reused_and_http_client_passed_through(
     llm.invoke("c", max_tokens=8)
     assert llm.client is client
     assert client.http is http
-    assert seen.count("/v1/chat/completions") == 3
+    # llama-server closes the socket after a stream; the next call may hit that dead pooled
+    # connection once and be retried by the core (no response was received), hence 3 or 4.
+    assert seen.count("/v1/chat/completions") in (3, 4)
     http.close()
 
 
