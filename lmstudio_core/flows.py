@@ -523,6 +523,8 @@ class Operations:
 
     def chat_body(self, request: ChatRequest) -> Flow[dict[str, Any]]:
         """The JSON body, with the model resolved."""
+        if request.model is None:
+            build_chat_body(request)  # invalid tool_choice / response_format: fail before asking
         model = yield from self.check_model(request.model)
         return build_chat_body(request, model=model)
 
