@@ -10,7 +10,6 @@ import logging
 from collections.abc import AsyncGenerator, Generator, Sequence
 from typing import TYPE_CHECKING, Any
 
-import httpx
 from llama_index.core.base.llms.generic_utils import (
     achat_to_completion_decorator,
     astream_chat_to_completion_decorator,
@@ -29,7 +28,7 @@ from llama_index.core.base.llms.types import (
     MessageRole,
     ToolCallBlock,
 )
-from llama_index.core.bridge.pydantic import Field, PrivateAttr, SecretStr
+from llama_index.core.bridge.pydantic import Field, PrivateAttr
 from llama_index.core.constants import DEFAULT_CONTEXT_WINDOW, DEFAULT_NUM_OUTPUTS
 from llama_index.core.llms.callbacks import llm_chat_callback, llm_completion_callback
 from llama_index.core.llms.function_calling import FunctionCallingLLM
@@ -39,7 +38,7 @@ from llama_index.core.prompts import PromptTemplate
 from llama_index.core.types import Model, PydanticProgramMode
 from llama_index_instrumentation import get_dispatcher
 
-from llama_index_lmstudio._clients import client_options
+from llama_index_lmstudio._connection import LMStudioConnection
 from llama_index_lmstudio._convert import (
     StreamState,
     chat_response,
@@ -47,15 +46,12 @@ from llama_index_lmstudio._convert import (
     tool_selections,
 )
 from lmstudio_core import (
-    AsyncLMStudioClient,
     ChatRequest,
-    LMStudioClient,
     LMStudioConnectionError,
     LMStudioError,
     LMStudioTimeoutError,
     json_schema_format,
 )
-from lmstudio_core.settings import base_url_from_env
 
 if TYPE_CHECKING:
     from llama_index.core.tools.types import BaseTool
@@ -79,7 +75,7 @@ _REQUEST_FIELDS = (
 )
 
 
-class LMStudio(FunctionCallingLLM):
+class LMStudio(LMStudioConnection, FunctionCallingLLM):
     """LM Studio chat model for LlamaIndex (chat, streaming, tools, structured output, images).
 
     Examples:
@@ -98,16 +94,6 @@ class LMStudio(FunctionCallingLLM):
     model: str | None = Field(
         default=None,
         description="Model key or instance id; None uses the single loaded LLM.",
-    )
-    base_url: str = Field(
-        default_factory=base_url_from_env,
-        description="LM Studio server URL (normalised to end in /v1). Env: LMSTUDIO_BASE_URL.",
-    )
-    api_key: SecretStr | None = Field(
-        default=None,
-        exclude=True,
-        repr=False,
-        description="API token for LM Studio 0.4+ authentication. Env: LM_API_TOKEN.",
     )
     temperature: float | None = Field(
         default=None, description="Sampling temperature, 0 to 2; None uses the server's."
@@ -146,33 +132,10 @@ class LMStudio(FunctionCallingLLM):
         default_factory=dict,
         description="Extra request fields (e.g. cache_prompt), sent at the top level of the JSON.",
     )
-    timeout: float | None = Field(
-        default=None,
-        description="Seconds to wait for each read; None uses LMSTUDIO_TIMEOUT or 600 s.",
-    )
-    max_retries: int = Field(
-        default=2, ge=0, description="Retries on connection errors, 408, 429 and 5xx."
-    )
     parse_think_tags: bool = Field(
         default=True,
         description="Move inline <think>...</think> text out of the answer into reasoning.",
     )
-    client_kwargs: dict[str, Any] = Field(
-        default_factory=dict,
-        description="Other LMStudioSettings fields (connect_timeout, circuit_breaker_threshold, "
-        "default_headers, verify, allowed_models, ...).",
-    )
-    http_client: httpx.Client | None = Field(
-        default=None, exclude=True, description="An httpx.Client to send sync requests with."
-    )
-    async_http_client: httpx.AsyncClient | None = Field(
-        default=None,
-        exclude=True,
-        description="An httpx.AsyncClient to send async requests with.",
-    )
-
-    _client: LMStudioClient | None = PrivateAttr(default=None)
-    _aclient: AsyncLMStudioClient | None = PrivateAttr(default=None)
     _facts: tuple[str, int, bool] | None = PrivateAttr(default=None)
 
     @classmethod
@@ -180,29 +143,7 @@ class LMStudio(FunctionCallingLLM):
         """The LlamaIndex component name."""
         return "LMStudio"
 
-    # -- clients and server facts ---------------------------------------------------------------
-
-    @property
-    def client(self) -> LMStudioClient:
-        """The core sync client (created on first use, then reused)."""
-        if self._client is None:
-            self._client = LMStudioClient(
-                http_client=self.http_client,
-                parse_think_tags=self.parse_think_tags,
-                **client_options(self),
-            )
-        return self._client
-
-    @property
-    def async_client(self) -> AsyncLMStudioClient:
-        """The core async client (created on first use, then reused)."""
-        if self._aclient is None:
-            self._aclient = AsyncLMStudioClient(
-                http_client=self.async_http_client,
-                parse_think_tags=self.parse_think_tags,
-                **client_options(self),
-            )
-        return self._aclient
+    # -- server facts ---------------------------------------------------------------
 
     def _server_facts(self) -> tuple[str, int, bool]:
         """``(model, context window, calls tools)``, asked from the server once."""
