@@ -50,6 +50,18 @@ def core_path(request: pytest.FixtureRequest) -> Path:
     return request.param  # type: ignore[no-any-return]
 
 
+@pytest.fixture(params=_params([CORE_PATHS[0], CORE_PATHS[3]]))
+def core_pair(request: pytest.FixtureRequest) -> Path:
+    """Core sync plain chat and async streamed chat: enough for variants of one fault."""
+    return request.param  # type: ignore[no-any-return]
+
+
+@pytest.fixture(params=_params([CORE_PATHS[0], *ADAPTER_PATHS]))
+def adapter_path(request: pytest.FixtureRequest) -> Path:
+    """Every adapter entry point, plus core sync chat as the reference."""
+    return request.param  # type: ignore[no-any-return]
+
+
 @pytest.fixture(autouse=True)
 def _fresh_breakers() -> Iterator[None]:
     """Breakers are shared per base URL in a process; a reused port must not inherit one."""

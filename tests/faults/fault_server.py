@@ -38,7 +38,7 @@ __all__ = [
 
 MAX_CONNECTION_SECONDS = 30.0
 MAX_REQUEST_BYTES = 4 * 1024 * 1024
-_POLL = 0.05
+_POLL = 0.01
 
 
 @dataclass

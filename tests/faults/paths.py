@@ -70,13 +70,21 @@ class Path:
 
 def _core_settings(opts: dict[str, Any]) -> dict[str, Any]:
     settings = {**CORE_DEFAULTS, **opts, **opts.get("client_kwargs", {})}
-    for key in ("chat_options", "client_kwargs", "times"):
+    for key in ("chat_options", "client_kwargs", "times", "messages"):
         settings.pop(key, None)
     return settings
 
 
 def _chat_options(opts: dict[str, Any]) -> dict[str, Any]:
     return {"model": "m", **opts.get("chat_options", {})}
+
+
+def _messages(opts: dict[str, Any]) -> list[dict[str, Any]]:
+    return list(opts.get("messages", MESSAGES))
+
+
+def _prompt(opts: dict[str, Any]) -> str:
+    return str(_messages(opts)[-1]["content"])
 
 
 def _times(opts: dict[str, Any]) -> range:
@@ -86,13 +94,13 @@ def _times(opts: dict[str, Any]) -> range:
 def _core_sync_chat(base_url: str, opts: dict[str, Any], out: Outcome) -> None:
     with LMStudioClient(base_url=base_url, **_core_settings(opts)) as client:
         for _ in _times(opts):
-            out.finish(client.chat(MESSAGES, **_chat_options(opts)).content)
+            out.finish(client.chat(_messages(opts), **_chat_options(opts)).content)
 
 
 def _core_sync_stream(base_url: str, opts: dict[str, Any], out: Outcome) -> None:
     with LMStudioClient(base_url=base_url, **_core_settings(opts)) as client:
         for _ in _times(opts):
-            stream = client.chat_stream(MESSAGES, **_chat_options(opts))
+            stream = client.chat_stream(_messages(opts), **_chat_options(opts))
             for delta in stream:
                 if delta.content:
                     out.streamed.append(delta.content)
@@ -102,13 +110,13 @@ def _core_sync_stream(base_url: str, opts: dict[str, Any], out: Outcome) -> None
 async def _core_async_chat(base_url: str, opts: dict[str, Any], out: Outcome) -> None:
     async with AsyncLMStudioClient(base_url=base_url, **_core_settings(opts)) as client:
         for _ in _times(opts):
-            out.finish((await client.chat(MESSAGES, **_chat_options(opts))).content)
+            out.finish((await client.chat(_messages(opts), **_chat_options(opts))).content)
 
 
 async def _core_async_stream(base_url: str, opts: dict[str, Any], out: Outcome) -> None:
     async with AsyncLMStudioClient(base_url=base_url, **_core_settings(opts)) as client:
         for _ in _times(opts):
-            stream = client.chat_stream(MESSAGES, **_chat_options(opts))
+            stream = client.chat_stream(_messages(opts), **_chat_options(opts))
             async for delta in stream:
                 if delta.content:
                     out.streamed.append(delta.content)
@@ -135,14 +143,14 @@ def _langchain(base_url: str, opts: dict[str, Any]) -> Any:
 def _lc_invoke(base_url: str, opts: dict[str, Any], out: Outcome) -> None:
     model = _langchain(base_url, opts)
     for _ in _times(opts):
-        out.finish(str(model.invoke("hi").content))
+        out.finish(str(model.invoke(_prompt(opts)).content))
 
 
 def _lc_stream(base_url: str, opts: dict[str, Any], out: Outcome) -> None:
     model = _langchain(base_url, opts)
     for _ in _times(opts):
         mark = len(out.streamed)
-        for chunk in model.stream("hi"):
+        for chunk in model.stream(_prompt(opts)):
             if chunk.content:
                 out.streamed.append(str(chunk.content))
         out.finish("".join(out.streamed[mark:]))
@@ -151,14 +159,14 @@ def _lc_stream(base_url: str, opts: dict[str, Any], out: Outcome) -> None:
 async def _lc_ainvoke(base_url: str, opts: dict[str, Any], out: Outcome) -> None:
     model = _langchain(base_url, opts)
     for _ in _times(opts):
-        out.finish(str((await model.ainvoke("hi")).content))
+        out.finish(str((await model.ainvoke(_prompt(opts))).content))
 
 
 async def _lc_astream(base_url: str, opts: dict[str, Any], out: Outcome) -> None:
     model = _langchain(base_url, opts)
     for _ in _times(opts):
         mark = len(out.streamed)
-        async for chunk in model.astream("hi"):
+        async for chunk in model.astream(_prompt(opts)):
             if chunk.content:
                 out.streamed.append(str(chunk.content))
         out.finish("".join(out.streamed[mark:]))
@@ -170,23 +178,23 @@ def _llama(base_url: str, opts: dict[str, Any]) -> Any:
     return LMStudio(**_adapter_kwargs(base_url, opts))
 
 
-def _li_messages() -> Any:
+def _li_messages(opts: dict[str, Any]) -> Any:
     from llama_index.core.llms import ChatMessage
 
-    return [ChatMessage(role="user", content="hi")]
+    return [ChatMessage(role="user", content=_prompt(opts))]
 
 
 def _li_chat(base_url: str, opts: dict[str, Any], out: Outcome) -> None:
     llm = _llama(base_url, opts)
     for _ in _times(opts):
-        out.finish(llm.chat(_li_messages()).message.content)
+        out.finish(llm.chat(_li_messages(opts)).message.content)
 
 
 def _li_stream(base_url: str, opts: dict[str, Any], out: Outcome) -> None:
     llm = _llama(base_url, opts)
     for _ in _times(opts):
         mark = len(out.streamed)
-        for response in llm.stream_chat(_li_messages()):
+        for response in llm.stream_chat(_li_messages(opts)):
             if response.delta:
                 out.streamed.append(response.delta)
         out.finish("".join(out.streamed[mark:]))
@@ -195,14 +203,14 @@ def _li_stream(base_url: str, opts: dict[str, Any], out: Outcome) -> None:
 async def _li_achat(base_url: str, opts: dict[str, Any], out: Outcome) -> None:
     llm = _llama(base_url, opts)
     for _ in _times(opts):
-        out.finish((await llm.achat(_li_messages())).message.content)
+        out.finish((await llm.achat(_li_messages(opts))).message.content)
 
 
 async def _li_astream(base_url: str, opts: dict[str, Any], out: Outcome) -> None:
     llm = _llama(base_url, opts)
     for _ in _times(opts):
         mark = len(out.streamed)
-        async for response in await llm.astream_chat(_li_messages()):
+        async for response in await llm.astream_chat(_li_messages(opts)):
             if response.delta:
                 out.streamed.append(response.delta)
         out.finish("".join(out.streamed[mark:]))

@@ -129,11 +129,11 @@ def test_retries_stop_when_the_circuit_opens(core_path: Path) -> None:
     assert server.count(CHAT) == 2
 
 
-def test_default_breaker_fails_fast_through_every_path(path: Path) -> None:
+def test_default_breaker_fails_fast_through_every_path(adapter_path: Path) -> None:
     with fault_server(reply(500, {"error": "down"})) as server:
         for _ in range(5):
-            out = drive(path, server.base_url, max_retries=0, timeout=2)
+            out = drive(adapter_path, server.base_url, max_retries=0, timeout=2)
             assert isinstance(out.error, ServerError), out.error
-        out = drive(path, server.base_url, max_retries=0, timeout=2)
+        out = drive(adapter_path, server.base_url, max_retries=0, timeout=2)
     assert isinstance(out.error, CircuitOpenError), out.error
     assert server.count(CHAT) == 5

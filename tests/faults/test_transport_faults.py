@@ -91,8 +91,8 @@ def test_stall_mid_body_of_plain_answer_times_out(plain_path: Path) -> None:
 
 def test_slow_stream_within_read_timeout_completes(stream_path: Path) -> None:
     pieces = ["a", "b", "c", "d", "e", "f"]
-    with fault_server(sse(*pieces, delay=0.1)) as server:
-        out = drive(stream_path, server.base_url, max_retries=0, timeout=0.5)
+    with fault_server(sse(*pieces, delay=0.06)) as server:
+        out = drive(stream_path, server.base_url, max_retries=0, timeout=0.3)
     assert out.error is None
     assert out.streamed == pieces
     assert out.text == "abcdef"
@@ -100,8 +100,8 @@ def test_slow_stream_within_read_timeout_completes(stream_path: Path) -> None:
 
 
 def test_slow_plain_body_within_read_timeout_completes(plain_path: Path) -> None:
-    with fault_server(slow_reply(chat_completion("slow"), pieces=8, delay=0.1)) as server:
-        out = drive(plain_path, server.base_url, max_retries=0, timeout=0.5)
+    with fault_server(slow_reply(chat_completion("slow"), pieces=8, delay=0.06)) as server:
+        out = drive(plain_path, server.base_url, max_retries=0, timeout=0.3)
     assert out.error is None
     assert out.text == "slow"
     assert server.count("/chat/completions") == 1
