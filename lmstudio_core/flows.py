@@ -110,6 +110,11 @@ def transport_error(exc: Exception, settings: LMStudioSettings) -> LMStudioError
             f"LM Studio at {url} did not {phase} within {limit} s. A model may still be loading "
             "or the prompt is long: raise timeout= (or LMSTUDIO_TIMEOUT), or check the server log."
         )
+    elif isinstance(exc, httpx.ConnectError) and "CERTIFICATE_VERIFY_FAILED" in str(exc):
+        error = LMStudioConnectionError(
+            f"The TLS certificate of {url} could not be verified ({exc}). Pass the server's CA "
+            "bundle as verify='/path/to/ca.pem', or verify=False only if you trust the network."
+        )
     elif isinstance(exc, httpx.ConnectError):
         error = LMStudioConnectionError(
             f"LM Studio is not reachable at {url}: start the server in the app's Developer tab "
