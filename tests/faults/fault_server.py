@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import socket
+import ssl
 import struct
 import threading
 import time
@@ -306,8 +307,10 @@ class FaultServer:
     """The server: ``scripts[i]`` answers request ``i`` (the last script repeats)."""
 
     scripts: Sequence[Script]
+    tls: ssl.SSLContext | None = None
     requests: list[Seen] = field(default_factory=list)
     connections: int = 0
+    tls_failures: int = 0
 
     def __post_init__(self) -> None:
         if not self.scripts:
@@ -324,12 +327,13 @@ class FaultServer:
 
     @property
     def root_url(self) -> str:
-        """``http://127.0.0.1:PORT``."""
-        return f"http://127.0.0.1:{self.port}"
+        """``http://127.0.0.1:PORT`` (``https`` when serving TLS)."""
+        scheme = "https" if self.tls is not None else "http"
+        return f"{scheme}://127.0.0.1:{self.port}"
 
     @property
     def base_url(self) -> str:
-        """``http://127.0.0.1:PORT/v1``."""
+        """``http://127.0.0.1:PORT/v1`` (``https`` when serving TLS)."""
         return self.root_url + "/v1"
 
     def count(self, path_suffix: str = "") -> int:
@@ -378,6 +382,15 @@ class FaultServer:
             self._threads.append(thread)
 
     def _serve(self, sock: socket.socket, number: int) -> None:
+        if self.tls is not None:
+            try:
+                sock.settimeout(5.0)
+                sock = self.tls.wrap_socket(sock, server_side=True)
+            except (OSError, ssl.SSLError):
+                with self._lock:
+                    self.tls_failures += 1
+                sock.close()
+                return
         conn = Conn(sock, self._stop)
         deadline = time.monotonic() + MAX_CONNECTION_SECONDS
         buffer = b""
@@ -434,9 +447,9 @@ class FaultServer:
 
 
 @contextmanager
-def fault_server(*scripts: Script) -> Iterator[FaultServer]:
-    """Run a `FaultServer` for the duration of a ``with`` block."""
-    server = FaultServer(list(scripts)).start()
+def fault_server(*scripts: Script, tls: ssl.SSLContext | None = None) -> Iterator[FaultServer]:
+    """Run a `FaultServer` (TLS when ``tls`` is given) for the duration of a ``with`` block."""
+    server = FaultServer(list(scripts), tls=tls).start()
     try:
         yield server
     finally:

@@ -1,0 +1,1 @@
+"""Secrets and network hygiene: the token never leaks; no redirects; TLS verified by default."""
