@@ -95,10 +95,6 @@ class ChatRequest(BaseModel):
         """
         known = cls.model_fields
         extra = dict(fields.pop("extra", None) or {})
-        for key in [k for k in extra if k in known and k not in _RESERVED and k != "extra"]:
-            # A typed option given inside ``extra`` is validated and mapped like the others.
-            value = extra.pop(key)
-            fields.setdefault(key, value)
         for key in [k for k in fields if k not in known]:
             extra[key] = fields.pop(key)
         try:

@@ -75,27 +75,6 @@ def test_extra_cannot_replace_messages_or_stream() -> None:
     assert "stream" not in body
 
 
-def test_typed_options_inside_extra_are_validated_and_mapped() -> None:
-    request = ChatRequest.create(
-        messages=MESSAGES,
-        tools=TOOLS,
-        extra={
-            "tool_choice": {"type": "function", "function": {"name": "add"}},
-            "response_format": {"type": "json_object"},
-            "temperature": 0.5,
-            "top_k": 5,
-        },
-        top_k=10,
-    )
-    assert request.extra == {}
-    body = build_chat_body(request)
-    assert body["tool_choice"] == "required"
-    assert body["response_format"]["type"] == "json_schema"
-    assert (body["temperature"], body["top_k"]) == (0.5, 10)
-    with pytest.raises(InvalidRequestError, match="temperature"):
-        ChatRequest.create(messages=MESSAGES, extra={"temperature": 9})
-
-
 def test_stream_asks_for_usage() -> None:
     body = build_chat_body(ChatRequest.create(messages=MESSAGES, stream=True))
     assert body["stream"] is True
