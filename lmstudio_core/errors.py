@@ -147,7 +147,6 @@ _MODEL_MARKERS = (
     "no models loaded",
     "invalid model identifier",
     "model not found",
-    "failed to load model",
 )
 _AUTH_MARKERS = ("invalid_api_key", "api token is required", "invalid api key", "authentication")
 
@@ -225,6 +224,14 @@ def classify(
             "(load_model(..., context_length=N) or `lms load <model> --context-length N`).",
             prompt_tokens=_as_int(_field(body, "n_prompt_tokens")),
             context_length=_as_int(_field(body, "n_ctx")),
+            status_code=status_code,
+            body=body,
+        )
+    if "failed to load model" in lowered:
+        return ServerError(
+            f"LM Studio{where} could not load the model: {detail}. It may not fit in memory: "
+            "close other models (`lms unload --all`), pick a smaller quantisation, or load it "
+            "with a shorter context length.",
             status_code=status_code,
             body=body,
         )

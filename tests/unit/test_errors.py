@@ -78,7 +78,6 @@ def _obj(message: str, **fields: Any) -> dict[str, Any]:
         (400, {"error": INVALID_ID}),
         (404, _obj("The model `x` does not exist", code="model_not_found")),
         (200, {"error": NO_MODELS}),
-        (None, _obj('Failed to load model "x". Error: Engine protocol startup was aborted.')),
     ],
 )
 def test_model_not_found(status: int | None, body: Any) -> None:
@@ -91,6 +90,16 @@ def test_model_not_found(status: int | None, body: Any) -> None:
     assert error.available_models == ["qwen", "nomic"]
     assert "qwen, nomic" in error.message
     assert "lms load" in error.message
+
+
+@pytest.mark.parametrize("status", [None, 400, 500])
+def test_model_load_failure_is_a_server_error_not_a_missing_model(status: int | None) -> None:
+    body = _obj('Failed to load model "x". Error: Engine protocol startup was aborted.')
+    error = classify(status, body, model="x")
+    assert isinstance(error, ServerError)
+    assert not isinstance(error, ModelNotFoundError)
+    assert "could not load the model" in error.message
+    assert "lms unload" in error.message
 
 
 def test_model_not_found_without_list_says_how_to_list() -> None:
