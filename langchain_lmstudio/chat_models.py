@@ -10,7 +10,6 @@ import math
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from typing import Any
 
-import httpx
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
 from langchain_core.language_models import LangSmithParams, LanguageModelInput, ModelProfile
 from langchain_core.language_models.chat_models import BaseChatModel
@@ -19,10 +18,10 @@ from langchain_core.outputs import ChatGenerationChunk, ChatResult
 from langchain_core.runnables import Runnable
 from langchain_core.tools import BaseTool
 from langchain_core.utils.function_calling import convert_to_openai_tool
-from pydantic import ConfigDict, Field, PrivateAttr, SecretStr, field_validator, model_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
 from typing_extensions import Self
 
-from langchain_lmstudio._clients import CoreClients, client_settings
+from langchain_lmstudio._connection import LMStudioConnection
 from langchain_lmstudio._convert import (
     PROVIDER,
     StreamConverter,
@@ -32,14 +31,11 @@ from langchain_lmstudio._convert import (
 )
 from langchain_lmstudio._structured import StructuredMethod, structured_output
 from lmstudio_core import (
-    AsyncLMStudioClient,
     ChatRequest,
-    LMStudioClient,
     ModelInfo,
     map_tool_choice,
     parse_uri,
 )
-from lmstudio_core.settings import api_key_from_env, base_url_from_env, normalize_base_url
 
 __all__ = ["ChatLMStudio"]
 
@@ -62,7 +58,7 @@ _SAMPLING_FIELDS = (
 ToolChoice = str | bool | dict[str, Any] | None
 
 
-class ChatLMStudio(BaseChatModel):
+class ChatLMStudio(LMStudioConnection, BaseChatModel):
     """Chat model served by LM Studio (``/v1/chat/completions``), with its extras first-class.
 
     Setup: start LM Studio's server (``lms server start``) and load a model. No API key is
@@ -92,10 +88,6 @@ class ChatLMStudio(BaseChatModel):
 
     model: str | None = None
     """LM Studio model key or instance id; ``None`` uses the single loaded LLM."""
-    base_url: str = Field(default_factory=base_url_from_env, validate_default=True)
-    """Server URL, normalised to end in ``/v1``. Env: ``LMSTUDIO_BASE_URL``."""
-    api_key: SecretStr | None = Field(default_factory=api_key_from_env)
-    """API token, sent as ``Authorization: Bearer`` only when set. Env: ``LM_API_TOKEN``."""
     temperature: float | None = None
     """Sampling temperature, 0 to 2; ``None`` keeps the model's preset."""
     max_tokens: int | None = None
@@ -126,16 +118,8 @@ class ChatLMStudio(BaseChatModel):
     """Reasoning effort (``low``, ``medium``, ``high``, ``none``) for models that support it."""
     parse_think_tags: bool = True
     """Split inline ``<think>...</think>`` out of the content into the reasoning."""
-    timeout: float | None = None
-    """Read timeout in seconds; unset: 600 s or ``LMSTUDIO_TIMEOUT``; ``None`` waits forever."""
     connect_timeout: float | None = None
     """Seconds to wait for the TCP connection (core default 10)."""
-    max_retries: int = 2
-    """Retries on connection errors, 408/429/5xx; never after the first streamed token."""
-    default_headers: dict[str, str] | None = None
-    """Headers added to every request."""
-    client_kwargs: dict[str, Any] = Field(default_factory=dict)
-    """Other `LMStudioSettings` fields (``circuit_breaker_threshold``, ``verify``, ...)."""
     streaming: bool = False
     """Stream even for ``invoke`` (tokens reach callbacks as they arrive)."""
     stream_usage: bool = True
@@ -144,12 +128,6 @@ class ChatLMStudio(BaseChatModel):
     """Fields merged into the top level of every request body."""
     model_kwargs: dict[str, Any] = Field(default_factory=dict)
     """Unknown constructor arguments land here and go to the top level of the request body."""
-    http_client: httpx.Client | None = Field(default=None, exclude=True)
-    """An `httpx.Client` to use for sync calls (not closed by this object)."""
-    http_async_client: httpx.AsyncClient | None = Field(default=None, exclude=True)
-    """An `httpx.AsyncClient` to use for async calls (not closed by this object)."""
-
-    _clients: CoreClients = PrivateAttr(default_factory=CoreClients)
 
     @model_validator(mode="before")
     @classmethod
@@ -177,11 +155,6 @@ class ChatLMStudio(BaseChatModel):
         if fields:
             raise ValueError(f"Pass {fields} as arguments, not in model_kwargs.")
         return value
-
-    @field_validator("base_url")
-    @classmethod
-    def _normalize_base_url(cls, value: str) -> str:
-        return normalize_base_url(value)
 
     @classmethod
     def from_uri(cls, uri: str, **kwargs: Any) -> Self:
@@ -240,19 +213,9 @@ class ChatLMStudio(BaseChatModel):
 
     # -- clients --------------------------------------------------------------------------------
 
-    @property
-    def client(self) -> LMStudioClient:
-        """The core sync client of this model (created on first use, then reused)."""
-        return self._clients.sync(
-            client_settings(self), self.http_client, parse_think_tags=self.parse_think_tags
-        )
-
-    @property
-    def async_client(self) -> AsyncLMStudioClient:
-        """The core async client (created on first use; a new one if the event loop changed)."""
-        return self._clients.async_(
-            client_settings(self), self.http_async_client, parse_think_tags=self.parse_think_tags
-        )
+    def _client_extras(self) -> dict[str, Any]:
+        """The core clients split inline think tags as ``parse_think_tags`` says."""
+        return {"parse_think_tags": self.parse_think_tags}
 
     # -- requests -------------------------------------------------------------------------------
 
