@@ -7,6 +7,9 @@ They differ only in how they perform the steps a flow yields (see `flows.py`); e
 from __future__ import annotations
 
 import asyncio
+import functools
+import os
+import ssl
 import time
 from collections.abc import AsyncGenerator, Generator, Sequence
 from typing import Any, TypeVar
@@ -45,14 +48,30 @@ def _as_request(
     return ChatRequest.create(messages=list(request), **options)
 
 
+@functools.lru_cache(maxsize=16)
+def _tls(verify: bool | str, trust_env: bool) -> ssl.SSLContext | bool:
+    """The TLS setting for httpx, built once per value (loading CA certificates takes ~0.1 s).
+
+    A CA path becomes an `ssl.SSLContext` (httpx deprecates ``verify=<str>``).
+    """
+    if verify is False:
+        return False
+    if verify is True:
+        return httpx.create_ssl_context(trust_env=trust_env)
+    if os.path.isdir(verify):
+        return ssl.create_default_context(capath=verify)
+    return ssl.create_default_context(cafile=verify)
+
+
 def _http_options(settings: LMStudioSettings) -> dict[str, Any]:
     host = urlsplit(settings.base_url).hostname or ""
+    # A proxy from the environment must not capture traffic to this machine.
+    trust_env = host not in _LOOPBACK
     return {
         "timeout": httpx.Timeout(settings.timeout, connect=settings.connect_timeout),
-        "verify": settings.verify,
+        "verify": _tls(settings.verify, trust_env),
         "follow_redirects": False,
-        # A proxy from the environment must not capture traffic to this machine.
-        "trust_env": host not in _LOOPBACK,
+        "trust_env": trust_env,
     }
 
 
