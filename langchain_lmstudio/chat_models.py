@@ -36,24 +36,10 @@ from lmstudio_core import (
     map_tool_choice,
     parse_uri,
 )
+from lmstudio_core.requests import REQUEST_OPTION_FIELDS
 
 __all__ = ["ChatLMStudio"]
 
-_SAMPLING_FIELDS = (
-    "temperature",
-    "max_tokens",
-    "top_p",
-    "top_k",
-    "min_p",
-    "repeat_penalty",
-    "presence_penalty",
-    "frequency_penalty",
-    "seed",
-    "logit_bias",
-    "ttl",
-    "draft_model",
-    "reasoning_effort",
-)
 
 ToolChoice = str | bool | dict[str, Any] | None
 
@@ -188,7 +174,7 @@ class ChatLMStudio(LMStudioConnection, BaseChatModel):
     @property
     def _identifying_params(self) -> dict[str, Any]:
         params = {name: getattr(self, name) for name in _SAMPLING_FIELDS}
-        params.update(model=self.model, base_url=self.base_url, stop=self.stop)
+        params.update(model=self.model, base_url=self.base_url)
         params.update(self.model_kwargs)
         params.update(self.extra_body or {})
         return {key: value for key, value in params.items() if value is not None}
@@ -233,8 +219,6 @@ class ChatLMStudio(LMStudioConnection, BaseChatModel):
         }
         if self.model:
             params["model"] = self.model
-        if self.stop:
-            params["stop"] = self.stop
         params.update(self.model_kwargs)
         params.update(self.extra_body or {})
         params.update(kwargs)
@@ -447,3 +431,10 @@ class ChatLMStudio(LMStudioConnection, BaseChatModel):
     async def aclose(self) -> None:
         """Close the async HTTP connections this model opened."""
         await self._clients.aclose()
+
+
+_SAMPLING_FIELDS = (
+    *(name for name in REQUEST_OPTION_FIELDS if name in ChatLMStudio.model_fields),
+    "reasoning_effort",  # not a typed core option: it reaches the body through ``extra``
+)
+"""The request options `ChatLMStudio` has as fields (sent when not None; an empty stop is not)."""

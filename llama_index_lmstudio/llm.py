@@ -52,6 +52,7 @@ from lmstudio_core import (
     LMStudioTimeoutError,
     json_schema_format,
 )
+from lmstudio_core.requests import REQUEST_OPTION_FIELDS
 
 if TYPE_CHECKING:
     from llama_index.core.tools.types import BaseTool
@@ -60,19 +61,6 @@ __all__ = ["LMStudio"]
 
 log = logging.getLogger("llama_index_lmstudio")
 dispatcher = get_dispatcher(__name__)
-
-_REQUEST_FIELDS = (
-    "temperature",
-    "max_tokens",
-    "top_p",
-    "top_k",
-    "min_p",
-    "repeat_penalty",
-    "seed",
-    "stop",
-    "ttl",
-    "draft_model",
-)
 
 
 class LMStudio(LMStudioConnection, FunctionCallingLLM):
@@ -430,6 +418,10 @@ class LMStudio(LMStudioConnection, FunctionCallingLLM):
                     yield parsed
 
         return gen()
+
+
+_REQUEST_FIELDS = tuple(name for name in REQUEST_OPTION_FIELDS if name in LMStudio.model_fields)
+"""The typed request options `LMStudio` has as fields (sent when not None)."""
 
 
 def _parse_output(output_cls: type[Model], response: ChatResponse) -> Model:

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from lmstudio_core.errors import InvalidRequestError
 
 __all__ = [
+    "REQUEST_OPTION_FIELDS",
     "ChatRequest",
     "build_chat_body",
     "inline_schema_refs",
@@ -262,7 +263,7 @@ def map_response_format(response_format: Mapping[str, Any] | None) -> dict[str, 
     )
 
 
-_SIMPLE_FIELDS = (
+REQUEST_OPTION_FIELDS: tuple[str, ...] = (
     "temperature",
     "max_tokens",
     "top_p",
@@ -278,12 +279,16 @@ _SIMPLE_FIELDS = (
     "draft_model",
     "parallel_tool_calls",
 )
+"""The typed `ChatRequest` options copied as they are to the top level of the JSON body.
+
+Adapters derive the options they send from it (the ones that are also their own fields).
+"""
 
 
 def build_chat_body(request: ChatRequest, *, model: str | None = None) -> dict[str, Any]:
     """The JSON body for ``POST /v1/chat/completions``, LM Studio mappings applied."""
     body: dict[str, Any] = {"model": model or request.model, "messages": request.messages}
-    for name in _SIMPLE_FIELDS:
+    for name in REQUEST_OPTION_FIELDS:
         value = getattr(request, name)
         if value is not None:
             body[name] = value
