@@ -87,15 +87,17 @@ async def time_to_first_chunk(
 ) -> list[float]:
     """Per stream, milliseconds from its start to its first chunk, with ``streams`` running.
 
-    Stream ``i`` starts ``i * stagger`` s after the first, so later streams start while earlier
-    ones are delivering chunks: a client that blocks the event loop delays them. Streams that
-    got nothing within ``deadline`` s count as ``deadline`` (a lower bound).
+    Stream ``i`` is due ``i * stagger`` s after the first, so later streams start while earlier
+    ones are delivering chunks; the time counts from when it was due, so a client that blocks
+    the event loop (and so delays the start itself) shows. Streams that got nothing within
+    ``deadline`` s count as ``deadline`` (a lower bound).
     """
     firsts: list[float] = []
+    base = perf()
 
     async def one(i: int) -> None:
-        await asyncio.sleep(i * stagger)
-        start = perf()
+        start = base + i * stagger
+        await asyncio.sleep(max(0.0, start - perf()))
         first = True
         async for _ in driver.astream(model):
             if first:
