@@ -232,9 +232,13 @@ class ChatLMStudio(LMStudioConnection, BaseChatModel):
             params.setdefault("stream_options", {"include_usage": False})
         return ChatRequest.create(messages=messages_to_openai(messages), stream=stream, **params)
 
-    def _stream_converter(self, request: ChatRequest) -> StreamConverter:
+    def _stream_request(
+        self, messages: list[BaseMessage], stop: list[str] | None, kwargs: dict[str, Any]
+    ) -> tuple[ChatRequest, StreamConverter]:
+        """The streaming request and the converter of its deltas (shared by both streams)."""
+        request = self._chat_request(messages, stop, kwargs, stream=True)
         include_usage = (request.stream_options or {}).get("include_usage", True)
-        return StreamConverter(request.model, include_usage=bool(include_usage))
+        return request, StreamConverter(request.model, include_usage=bool(include_usage))
 
     def _generate(
         self,
@@ -263,8 +267,7 @@ class ChatLMStudio(LMStudioConnection, BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
-        request = self._chat_request(messages, stop, kwargs, stream=True)
-        converter = self._stream_converter(request)
+        request, converter = self._stream_request(messages, stop, kwargs)
         with self.client.chat_stream(request) as stream:
             for delta in stream:
                 chunk = converter.chunk(delta)
@@ -284,8 +287,7 @@ class ChatLMStudio(LMStudioConnection, BaseChatModel):
         run_manager: AsyncCallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> AsyncIterator[ChatGenerationChunk]:
-        request = self._chat_request(messages, stop, kwargs, stream=True)
-        converter = self._stream_converter(request)
+        request, converter = self._stream_request(messages, stop, kwargs)
         async with self.async_client.chat_stream(request) as stream:
             async for delta in stream:
                 chunk = converter.chunk(delta)

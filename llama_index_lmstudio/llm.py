@@ -7,7 +7,7 @@ are asked from the server once and cached; streaming is truly async on the async
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncGenerator, Generator, Sequence
+from collections.abc import AsyncGenerator, Generator, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from llama_index.core.base.llms.generic_utils import (
@@ -182,23 +182,22 @@ class LMStudio(LMStudioConnection, FunctionCallingLLM):
 
     def to_payload(self) -> dict[str, Any]:
         """Non-sensitive description for callbacks and instrumentation (no server call)."""
-        payload: dict[str, Any] = {"class_name": self.class_name(), "model_name": self.model}
-        for name in ("base_url", "context_window", *_REQUEST_FIELDS):
-            value = getattr(self, name)
-            if value is not None:
-                payload[name] = value
-        return payload
+        return {
+            "class_name": self.class_name(),
+            "model_name": self.model,
+            **self._set_fields(("base_url", "context_window", *_REQUEST_FIELDS)),
+        }
+
+    def _set_fields(self, names: Iterable[str]) -> dict[str, Any]:
+        """The named fields whose value is not None, in order."""
+        return {name: value for name in names if (value := getattr(self, name)) is not None}
 
     # -- requests -------------------------------------------------------------------------------
 
     def _request(
         self, messages: Sequence[ChatMessage], *, stream: bool = False, **kwargs: Any
     ) -> ChatRequest:
-        options: dict[str, Any] = {"model": self.model}
-        for name in _REQUEST_FIELDS:
-            value = getattr(self, name)
-            if value is not None:
-                options[name] = value
+        options: dict[str, Any] = {"model": self.model, **self._set_fields(_REQUEST_FIELDS)}
         options.update(self.additional_kwargs)
         options.update(kwargs)
         return ChatRequest.create(messages=to_wire_messages(messages), stream=stream, **options)
