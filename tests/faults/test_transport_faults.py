@@ -67,7 +67,7 @@ def test_reset_mid_body_of_plain_answer_is_retried(plain_path: Path) -> None:
 
 def test_stall_before_answer_times_out_without_retry(path: Path) -> None:
     with fault_server(stall()) as server:
-        out = drive(path, server.base_url, max_retries=2, timeout=0.4)
+        out = drive(path, server.base_url, max_retries=2, timeout=0.2)
     assert isinstance(out.error, LMStudioTimeoutError)
     assert "timeout" in str(out.error).lower()
     assert server.count("/chat/completions") == 1
@@ -75,7 +75,7 @@ def test_stall_before_answer_times_out_without_retry(path: Path) -> None:
 
 def test_stall_mid_stream_times_out_with_partial(stream_path: Path) -> None:
     with fault_server(sse("Hel", finish=False, done=False, then="stall")) as server:
-        out = drive(stream_path, server.base_url, max_retries=2, timeout=0.4)
+        out = drive(stream_path, server.base_url, max_retries=2, timeout=0.2)
     assert isinstance(out.error, LMStudioTimeoutError)
     assert out.streamed == ["Hel"]
     assert out.partial_text == "Hel"
@@ -84,15 +84,15 @@ def test_stall_mid_stream_times_out_with_partial(stream_path: Path) -> None:
 
 def test_stall_mid_body_of_plain_answer_times_out(plain_path: Path) -> None:
     with fault_server(cut_reply(chat_completion("x" * 2000), then="stall")) as server:
-        out = drive(plain_path, server.base_url, max_retries=2, timeout=0.4)
+        out = drive(plain_path, server.base_url, max_retries=2, timeout=0.2)
     assert isinstance(out.error, LMStudioTimeoutError)
     assert server.count("/chat/completions") == 1
 
 
 def test_slow_stream_within_read_timeout_completes(stream_path: Path) -> None:
     pieces = ["a", "b", "c", "d", "e", "f"]
-    with fault_server(sse(*pieces, delay=0.06)) as server:
-        out = drive(stream_path, server.base_url, max_retries=0, timeout=0.3)
+    with fault_server(sse(*pieces, delay=0.03)) as server:
+        out = drive(stream_path, server.base_url, max_retries=0, timeout=0.15)
     assert out.error is None
     assert out.streamed == pieces
     assert out.text == "abcdef"
@@ -100,8 +100,8 @@ def test_slow_stream_within_read_timeout_completes(stream_path: Path) -> None:
 
 
 def test_slow_plain_body_within_read_timeout_completes(plain_path: Path) -> None:
-    with fault_server(slow_reply(chat_completion("slow"), pieces=8, delay=0.06)) as server:
-        out = drive(plain_path, server.base_url, max_retries=0, timeout=0.3)
+    with fault_server(slow_reply(chat_completion("slow"), pieces=8, delay=0.03)) as server:
+        out = drive(plain_path, server.base_url, max_retries=0, timeout=0.15)
     assert out.error is None
     assert out.text == "slow"
     assert server.count("/chat/completions") == 1
