@@ -3,7 +3,10 @@ the server closing the connection after every stream (as llama-server does)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+
+import pytest
 
 from lmstudio_core import (
     ContextLengthExceededError,
@@ -21,7 +24,7 @@ from tests.faults.fault_server import (
     sse,
     sse_pieces,
 )
-from tests.faults.paths import Path, drive
+from tests.faults.paths import Path, adapter_available, drive
 
 CHAT = "/chat/completions"
 
@@ -148,3 +151,23 @@ def test_plain_call_after_a_closed_stream_connection(core_path: Path) -> None:
     assert out.error is None, out.error
     assert out.texts == ["a"] * 4
     assert server.count(CHAT) == 4
+
+
+@pytest.mark.skipif(
+    not adapter_available("langchain_lmstudio:ChatLMStudio"), reason="adapter not written yet"
+)
+@pytest.mark.parametrize("is_async", [False, True], ids=["invoke", "ainvoke"])
+def test_langchain_streaming_invoke_keeps_partial_and_never_retries(is_async: bool) -> None:
+    from langchain_lmstudio import ChatLMStudio
+
+    with fault_server(sse("Hel", "lo", finish=False, done=False, then="reset")) as server:
+        model = ChatLMStudio(model="m", base_url=server.base_url, max_retries=3, streaming=True)
+        call = (
+            (lambda: asyncio.run(asyncio.wait_for(model.ainvoke("hi"), 10)))
+            if is_async
+            else (lambda: model.invoke("hi"))
+        )
+        with pytest.raises(LMStudioConnectionError) as caught:
+            call()
+    assert caught.value.partial.content == "Hello"
+    assert server.count(CHAT) == 1
