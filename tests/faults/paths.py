@@ -135,9 +135,17 @@ def _adapter_kwargs(base_url: str, opts: dict[str, Any]) -> dict[str, Any]:
 def _langchain(base_url: str, opts: dict[str, Any]) -> Any:
     from langchain_lmstudio import ChatLMStudio
 
+    return ChatLMStudio(**_adapter_kwargs(base_url, opts), client_kwargs=_client_kwargs(opts))
+
+
+def _client_kwargs(opts: dict[str, Any]) -> dict[str, Any]:
+    """Core settings the adapters take in ``client_kwargs`` (fast retry backoff by default)."""
     client_kwargs = {k: v for k, v in CORE_DEFAULTS.items() if k not in opts}
     client_kwargs.update(opts.get("client_kwargs", {}))
-    return ChatLMStudio(**_adapter_kwargs(base_url, opts), client_kwargs=client_kwargs)
+    for key in ("verify", "circuit_breaker_threshold", "circuit_breaker_cooldown"):
+        if key in opts:
+            client_kwargs[key] = opts[key]
+    return client_kwargs
 
 
 def _lc_invoke(base_url: str, opts: dict[str, Any], out: Outcome) -> None:
@@ -175,7 +183,7 @@ async def _lc_astream(base_url: str, opts: dict[str, Any], out: Outcome) -> None
 def _llama(base_url: str, opts: dict[str, Any]) -> Any:
     from llama_index_lmstudio import LMStudio
 
-    return LMStudio(**_adapter_kwargs(base_url, opts))
+    return LMStudio(**_adapter_kwargs(base_url, opts), client_kwargs=_client_kwargs(opts))
 
 
 def _li_messages(opts: dict[str, Any]) -> Any:

@@ -43,12 +43,12 @@ def test_explicit_verify_setting_connects(core_pair: Path, self_signed: Cert, ve
     assert server.count("/chat/completions") == 1
 
 
-def test_langchain_verify_false_via_client_kwargs(self_signed: Cert) -> None:
-    pytest.importorskip("langchain_lmstudio")
-    from langchain_lmstudio import ChatLMStudio
-
-    with fault_server(reply(200, chat_completion("secure")), tls=self_signed[1]) as server:
-        model = ChatLMStudio(
-            model="m", base_url=server.base_url, max_retries=0, client_kwargs={"verify": False}
-        )
-        assert model.invoke("hi").content == "secure"
+def test_adapters_connect_only_with_explicit_verify(adapter_path: Path, self_signed: Cert) -> None:
+    ok = _ok(adapter_path)
+    with fault_server(ok, tls=self_signed[1]) as server:  # type: ignore[arg-type]
+        refused = drive(adapter_path, server.base_url, max_retries=0, timeout=2)
+        out = drive(adapter_path, server.base_url, max_retries=0, timeout=2, verify=False)
+    assert isinstance(refused.error, LMStudioConnectionError), refused.error
+    assert out.error is None, out.error
+    assert out.text == "secure"
+    assert server.count("/chat/completions") == 1
