@@ -56,7 +56,7 @@ def _cell(results: dict[str, Any], row: str, metric: str, digits: int = 1) -> st
 
 
 def _table(header: list[str], lines: list[list[str]]) -> str:
-    widths = [max(len(h), *(len(line[i]) for line in lines)) for i, h in enumerate(header)]
+    widths = [max([len(h)] + [len(line[i]) for line in lines]) for i, h in enumerate(header)]
     fmt = "  ".join(f"{{:<{w}}}" if i == 0 else f"{{:>{w}}}" for i, w in enumerate(widths))
     out = [fmt.format(*header), "  ".join("-" * w for w in widths)]
     out += [fmt.format(*line) for line in lines]

@@ -93,7 +93,7 @@ async def time_to_first_chunk(
     ``deadline`` s count as ``deadline`` (a lower bound).
     """
     firsts: list[float] = []
-    base = perf()
+    base = 0.0
 
     async def one(i: int) -> None:
         start = base + i * stagger
@@ -105,6 +105,7 @@ async def time_to_first_chunk(
                 first = False
 
     gc.collect()
+    base = perf()
     tasks = [asyncio.ensure_future(one(i)) for i in range(streams)]
     done, pending = await asyncio.wait(tasks, timeout=deadline)
     for task in pending:
