@@ -243,7 +243,7 @@ class StreamState:
             call.arguments += fragment.arguments
         blocks = [
             ToolCallBlock(
-                tool_call_id=c.id, tool_name=c.name, tool_kwargs=parse_tool_kwargs(c.arguments)
+                tool_call_id=c.id, tool_name=c.name, tool_kwargs=_streaming_kwargs(c.arguments)
             )
             for _, c in sorted(self._calls.items())
         ]
@@ -266,6 +266,22 @@ class StreamState:
             result.content[len(self._content) :] if result.content.startswith(self._content) else ""
         )
         return chat_response(result, delta=tail)
+
+
+def _streaming_kwargs(arguments: str) -> dict[str, Any]:
+    """Arguments of a call still arriving, completed where cut short (for display only).
+
+    The final response of a stream parses strictly (see `chat_response`), so a call whose
+    arguments end up malformed reaches the agent as an error, never with made-up values.
+    """
+    parsed = parse_tool_kwargs(arguments)
+    if isinstance(parsed, dict):
+        return parsed
+    try:
+        partial = parse_partial_json(arguments)
+    except (ValueError, TypeError):
+        return {}
+    return partial if isinstance(partial, dict) else {}
 
 
 def _delta_raw(delta: ChatDelta) -> dict[str, Any]:
@@ -295,12 +311,6 @@ def _kwargs_of(name: str, value: dict[str, Any] | str) -> dict[str, Any]:
     parsed, error = parse_tool_arguments(value)
     if parsed is not None:
         return parsed
-    try:
-        partial = parse_partial_json(value)
-    except (ValueError, TypeError):
-        partial = None
-    if isinstance(partial, dict):
-        return partial
     log.warning(
         "Tool call %r has malformed arguments (%s); calling it with no arguments so the "
         "tool's error reaches the agent. Raw arguments: %.200s",

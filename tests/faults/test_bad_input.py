@@ -160,16 +160,7 @@ def _langchain_invalid_tool_call(stream: bool, arguments: str) -> None:
     "arguments",
     [
         pytest.param(BROKEN_ARGS, id="unparseable"),
-        pytest.param(
-            TRUNCATED_ARGS,
-            id="truncated",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="adapter defect: llama_index_lmstudio._convert._kwargs_of repairs "
-                "truncated JSON with parse_partial_json, so the tool runs with made-up "
-                "arguments ({'city': None}) instead of the agent seeing an error",
-            ),
-        ),
+        pytest.param(TRUNCATED_ARGS, id="truncated"),
     ],
 )
 def test_llama_index_bad_tool_json_reaches_the_agent_as_a_tool_error(arguments: str) -> None:

@@ -15,7 +15,7 @@ from llama_index.core.base.llms.types import (
 from pytest_httpserver import HTTPServer
 
 from llama_index_lmstudio._convert import StreamState, to_wire_messages, tool_selections
-from lmstudio_core import ChatDelta, ChatResult, ToolCallDelta
+from lmstudio_core import ChatDelta, ChatResult, ToolCall, ToolCallDelta
 from tests.llama_index._fixtures import completion, make_llm, serve_chat
 
 
@@ -69,9 +69,15 @@ def test_stream_state_builds_growing_messages() -> None:
     assert second.message.content == "Hello"
     assert second.additional_kwargs["thinking_delta"] is None
     (block,) = [b for b in second.message.blocks if isinstance(b, ToolCallBlock)]
-    assert (block.tool_call_id, block.tool_name, block.tool_kwargs) == ("id1", "f", '{"a": ')
+    # Mid-stream, arguments cut short are completed for display (no warning, no crash)...
+    assert (block.tool_call_id, block.tool_name, block.tool_kwargs) == ("id1", "f", {"a": None})
     partial = tool_selections(second, error_on_no_tool_call=False)
-    assert partial[0].tool_kwargs == {"a": None}  # partial JSON repaired, no crash
+    assert partial[0].tool_kwargs == {"a": None}
+    # ...but a stream that ENDS with them cut short hands the agent no made-up arguments.
+    truncated = state.finish(
+        ChatResult(tool_calls=[ToolCall(id="id1", name="f", arguments='{"a": ')])
+    )
+    assert tool_selections(truncated, error_on_no_tool_call=False)[0].tool_kwargs == {}
     final = state.finish(ChatResult(content="Hello!", reasoning="r1"))
     assert final.delta == "!"
     assert final.message.content == "Hello!"
