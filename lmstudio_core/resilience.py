@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 from lmstudio_core.errors import CircuitOpenError
 
-__all__ = ["RETRYABLE_STATUS", "CircuitBreaker", "RetryPolicy", "breaker_for"]
+__all__ = ["RETRYABLE_STATUS", "CircuitBreaker", "RetryPolicy", "breaker_for", "reset_breakers"]
 
 RETRYABLE_STATUS = frozenset({408, 409, 425, 429, 500, 502, 503, 504})
 
@@ -139,3 +139,9 @@ def breaker_for(base_url: str, threshold: int, cooldown: float) -> CircuitBreake
         if breaker is None:
             breaker = _BREAKERS[key] = CircuitBreaker(threshold, cooldown, name=base_url)
         return breaker
+
+
+def reset_breakers() -> None:
+    """Forget every base URL's breaker state (for tests that reuse ports, or after an outage)."""
+    with _BREAKERS_LOCK:
+        _BREAKERS.clear()

@@ -65,6 +65,6 @@ def adapter_path(request: pytest.FixtureRequest) -> Path:
 @pytest.fixture(autouse=True)
 def _fresh_breakers() -> Iterator[None]:
     """Breakers are shared per base URL in a process; a reused port must not inherit one."""
-    resilience._BREAKERS.clear()
+    resilience.reset_breakers()
     yield
-    resilience._BREAKERS.clear()
+    resilience.reset_breakers()

@@ -21,9 +21,9 @@ TOKEN = "sk-lm-SeCrEt42:tokenvalue0123456789"
 
 @pytest.fixture(autouse=True)
 def _fresh_breakers() -> Iterator[None]:
-    resilience._BREAKERS.clear()
+    resilience.reset_breakers()
     yield
-    resilience._BREAKERS.clear()
+    resilience.reset_breakers()
 
 
 @pytest.fixture(scope="session")
