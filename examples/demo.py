@@ -46,11 +46,19 @@ def lcel_chain(target: Target) -> None:
     elapsed = time.perf_counter() - (first_token_at or started)
     print()
     usage = full.usage_metadata if full is not None else None
-    if usage:
-        speed = usage["output_tokens"] / elapsed if elapsed > 0 else float("nan")
+    if usage and full is not None:
+        metadata = full.response_metadata
+        reported = (metadata.get("stats") or {}).get("tokens_per_second") or (
+            metadata.get("timings") or {}
+        ).get("predicted_per_second")
+        if reported:
+            speed, source = float(reported), "reported by the server"
+        else:
+            speed = usage["output_tokens"] / elapsed if elapsed > 0 else float("nan")
+            source = "measured here, from the first token"
         print(
             f"usage: {usage['input_tokens']} in, {usage['output_tokens']} out; "
-            f"~{speed:,.0f} tokens/s (client-side, from first token)"
+            f"{speed:,.0f} tokens/s ({source})"
         )
 
 
