@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
+if TYPE_CHECKING:  # the client modules (and httpx) load when a client is first created
+    import httpx
 
-from lmstudio_core import AsyncLMStudioClient, LMStudioClient
+    from lmstudio_core.client import AsyncLMStudioClient, LMStudioClient
 
 __all__ = ["CoreClients", "client_settings"]
 
@@ -58,6 +59,8 @@ class CoreClients:
         """The sync client (one per owner, even when ``batch`` starts several threads)."""
         with self._lock:
             if self._sync is None:
+                from lmstudio_core.client import LMStudioClient
+
                 self._sync = LMStudioClient(http_client=http_client, **options, **settings)
             return self._sync
 
@@ -67,6 +70,8 @@ class CoreClients:
         """The async client for the running event loop."""
         loop = asyncio.get_running_loop() if http_client is None else None
         if self._async is None or loop is not self._loop:
+            from lmstudio_core.client import AsyncLMStudioClient
+
             self._async = AsyncLMStudioClient(http_client=http_client, **options, **settings)
             self._loop = loop
         return self._async

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr, field_validator
 
 from langchain_lmstudio._clients import CoreClients, client_settings
-from lmstudio_core import AsyncLMStudioClient, LMStudioClient
+from lmstudio_core.httpx_fields import AsyncHTTPClient, SyncHTTPClient
 from lmstudio_core.settings import api_key_from_env, base_url_from_env, normalize_base_url
+
+if TYPE_CHECKING:
+    from lmstudio_core.client import AsyncLMStudioClient, LMStudioClient
 
 __all__ = ["LMStudioConnection"]
 
@@ -17,7 +19,7 @@ __all__ = ["LMStudioConnection"]
 class LMStudioConnection(BaseModel):
     """Where and how to reach LM Studio, and the core clients built from it (reused)."""
 
-    model_config = ConfigDict(arbitrary_types_allowed=True)
+    model_config = ConfigDict(arbitrary_types_allowed=True, defer_build=True)
 
     base_url: str = Field(default_factory=base_url_from_env, validate_default=True)
     """Server URL, normalised to end in ``/v1``. Env: ``LMSTUDIO_BASE_URL``."""
@@ -31,9 +33,9 @@ class LMStudioConnection(BaseModel):
     """Headers added to every request."""
     client_kwargs: dict[str, Any] = Field(default_factory=dict)
     """Other `LMStudioSettings` fields (``circuit_breaker_threshold``, ``verify``, ...)."""
-    http_client: httpx.Client | None = Field(default=None, exclude=True)
+    http_client: SyncHTTPClient | None = Field(default=None, exclude=True)
     """An `httpx.Client` to use for sync calls (not closed by this object)."""
-    http_async_client: httpx.AsyncClient | None = Field(default=None, exclude=True)
+    http_async_client: AsyncHTTPClient | None = Field(default=None, exclude=True)
     """An `httpx.AsyncClient` to use for async calls (not closed by this object)."""
 
     _clients: CoreClients = PrivateAttr(default_factory=CoreClients)

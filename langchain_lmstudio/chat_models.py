@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
 from langchain_core.language_models import LangSmithParams, LanguageModelInput, ModelProfile
@@ -16,7 +16,6 @@ from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
 from langchain_core.runnables import Runnable
-from langchain_core.tools import BaseTool
 from langchain_core.utils.function_calling import convert_to_openai_tool
 from pydantic import ConfigDict, Field, field_validator, model_validator
 from typing_extensions import Self
@@ -29,7 +28,6 @@ from langchain_lmstudio._convert import (
     result_to_chat_result,
     text_of,
 )
-from langchain_lmstudio._structured import StructuredMethod, structured_output
 from lmstudio_core import (
     ChatRequest,
     ModelInfo,
@@ -37,6 +35,11 @@ from lmstudio_core import (
     parse_uri,
 )
 from lmstudio_core.requests import REQUEST_OPTION_FIELDS
+
+if TYPE_CHECKING:  # loaded when first used (import cost)
+    from langchain_core.tools import BaseTool
+
+    from langchain_lmstudio._structured import StructuredMethod
 
 __all__ = ["ChatLMStudio"]
 
@@ -70,7 +73,7 @@ class ChatLMStudio(LMStudioConnection, BaseChatModel):
     ``output_version="v1"``; it is never sent back to the server.
     """
 
-    model_config = ConfigDict(populate_by_name=True, arbitrary_types_allowed=True)
+    model_config = ConfigDict(populate_by_name=True, arbitrary_types_allowed=True, defer_build=True)
 
     model: str | None = None
     """LM Studio model key or instance id; ``None`` uses the single loaded LLM."""
@@ -361,6 +364,8 @@ class ChatLMStudio(LMStudioConnection, BaseChatModel):
         """
         if kwargs:
             raise ValueError(f"Received unsupported arguments {sorted(kwargs)}")
+        from langchain_lmstudio._structured import structured_output
+
         return structured_output(
             self.bind,
             self.bind_tools,

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
 from llama_index.core.bridge.pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr
 
-from lmstudio_core import AsyncLMStudioClient, LMStudioClient
+from lmstudio_core.httpx_fields import AsyncHTTPClient, SyncHTTPClient
 from lmstudio_core.settings import base_url_from_env
+
+if TYPE_CHECKING:  # the client modules (and httpx) load when a client is first created
+    from lmstudio_core.client import AsyncLMStudioClient, LMStudioClient
 
 __all__ = ["LMStudioConnection"]
 
@@ -16,7 +18,7 @@ __all__ = ["LMStudioConnection"]
 class LMStudioConnection(BaseModel):
     """Where and how to reach LM Studio, and the core clients built from it (lazily, once)."""
 
-    model_config = ConfigDict(arbitrary_types_allowed=True)
+    model_config = ConfigDict(arbitrary_types_allowed=True, defer_build=True)
 
     base_url: str = Field(
         default_factory=base_url_from_env,
@@ -40,10 +42,10 @@ class LMStudioConnection(BaseModel):
         description="Other LMStudioSettings fields (connect_timeout, circuit_breaker_threshold, "
         "default_headers, verify, allowed_models, ...).",
     )
-    http_client: httpx.Client | None = Field(
+    http_client: SyncHTTPClient | None = Field(
         default=None, exclude=True, description="An httpx.Client to send sync requests with."
     )
-    async_http_client: httpx.AsyncClient | None = Field(
+    async_http_client: AsyncHTTPClient | None = Field(
         default=None,
         exclude=True,
         description="An httpx.AsyncClient to send async requests with.",
@@ -56,6 +58,8 @@ class LMStudioConnection(BaseModel):
     def client(self) -> LMStudioClient:
         """The core sync client (created on first use, then reused)."""
         if self._client is None:
+            from lmstudio_core.client import LMStudioClient
+
             self._client = LMStudioClient(
                 http_client=self.http_client, **self._client_extras(), **self._settings_overrides()
             )
@@ -65,6 +69,8 @@ class LMStudioConnection(BaseModel):
     def async_client(self) -> AsyncLMStudioClient:
         """The core async client (created on first use, then reused)."""
         if self._aclient is None:
+            from lmstudio_core.client import AsyncLMStudioClient
+
             self._aclient = AsyncLMStudioClient(
                 http_client=self.async_http_client,
                 **self._client_extras(),

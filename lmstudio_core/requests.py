@@ -33,7 +33,7 @@ _RESERVED = frozenset({"messages", "stream"})
 class ChatRequest(BaseModel):
     """A chat completion request with LM Studio's options typed and validated."""
 
-    model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True)
+    model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True, defer_build=True)
 
     model: str | None = None
     """Model key or instance id; ``None`` lets the caller resolve the loaded model."""

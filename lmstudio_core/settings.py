@@ -93,7 +93,7 @@ class LMStudioSettings(BaseModel):
     Every field has a default that works with a stock LM Studio on this machine.
     """
 
-    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True, defer_build=True)
 
     base_url: str = Field(default_factory=base_url_from_env, validate_default=True)
     """OpenAI-compatible base URL; normalised to end in ``/v1``. Env: ``LMSTUDIO_BASE_URL``."""

@@ -56,7 +56,7 @@ def parse_tool_arguments(arguments: str) -> tuple[dict[str, Any] | None, str | N
 class Usage(BaseModel):
     """Token counts of one completion."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     prompt_tokens: int = 0
     """Tokens in the prompt (LM Studio counts the system prompt and tool definitions too)."""
@@ -103,6 +103,8 @@ def _opt_int(value: Any) -> int | None:
 class ToolCall(BaseModel):
     """A complete tool call requested by the model."""
 
+    model_config = ConfigDict(defer_build=True)
+
     id: str
     """Call id (generated client-side when the server sent an empty one)."""
     name: str
@@ -119,6 +121,8 @@ class ToolCall(BaseModel):
 
 class ChatResult(BaseModel):
     """The final assistant message of a chat completion, normalised."""
+
+    model_config = ConfigDict(defer_build=True)
 
     id: str | None = None
     """Completion id from the server."""
@@ -213,6 +217,8 @@ class ChatDelta:
 class ModelInfo(BaseModel):
     """One model the server knows, merged from whichever catalog endpoint answered."""
 
+    model_config = ConfigDict(defer_build=True)
+
     id: str
     """Model key / instance id to pass as ``model``."""
     type: ModelType = "unknown"
@@ -266,6 +272,8 @@ class ModelInfo(BaseModel):
 class EmbeddingResult(BaseModel):
     """Vectors for the inputs, in input order."""
 
+    model_config = ConfigDict(defer_build=True)
+
     vectors: list[list[float]]
     """One vector per input, same order."""
     model: str | None = None
@@ -276,6 +284,8 @@ class EmbeddingResult(BaseModel):
 
 class LoadResult(BaseModel):
     """Answer of a model load request."""
+
+    model_config = ConfigDict(defer_build=True)
 
     instance_id: str
     """Id of the loaded instance; pass it as ``model``."""
