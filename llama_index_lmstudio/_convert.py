@@ -235,26 +235,37 @@ class StreamState:
     def update(self, delta: ChatDelta) -> ChatResponse:
         """The response after ``delta``: the whole message so far plus what is new."""
         self._content += delta.content
-        self._reasoning += delta.reasoning
-        for fragment in delta.tool_calls or ():
-            call = self._calls.setdefault(fragment.index, _PartialCall())
-            call.id = call.id or fragment.id
-            call.name = call.name or fragment.name or ""
-            call.arguments += fragment.arguments
-        blocks = [
-            ToolCallBlock(
-                tool_call_id=c.id, tool_name=c.name, tool_kwargs=_streaming_kwargs(c.arguments)
-            )
-            for _, c in sorted(self._calls.items())
-        ]
+        if delta.reasoning:
+            self._reasoning += delta.reasoning
+        if delta.tool_calls:
+            for fragment in delta.tool_calls:
+                call = self._calls.setdefault(fragment.index, _PartialCall())
+                call.id = call.id or fragment.id
+                call.name = call.name or fragment.name or ""
+                call.arguments += fragment.arguments
         extra: dict[str, Any] = {"thinking_delta": delta.reasoning or None}
-        extra.update(_usage_kwargs(delta.usage))
+        if delta.usage is not None:
+            extra.update(_usage_kwargs(delta.usage))
         if delta.finish_reason:
             extra["finish_reason"] = delta.finish_reason
         if delta.stats:
             extra["stats"] = delta.stats
+        if self._calls or self._reasoning:
+            blocks = [
+                ToolCallBlock(
+                    tool_call_id=c.id, tool_name=c.name, tool_kwargs=_streaming_kwargs(c.arguments)
+                )
+                for _, c in sorted(self._calls.items())
+            ]
+            message = _message(self._content, self._reasoning or None, blocks)
+        else:  # plain text, the common case: what `_message` builds, without its branches
+            message = ChatMessage(
+                role=MessageRole.ASSISTANT,
+                blocks=[TextBlock(text=self._content)],
+                additional_kwargs={},
+            )
         return ChatResponse(
-            message=_message(self._content, self._reasoning or None, blocks),
+            message=message,
             delta=delta.content,
             raw=_delta_raw(delta),
             additional_kwargs=extra,
