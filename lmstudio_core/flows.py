@@ -262,6 +262,10 @@ class Operations:
         )
         self._catalog_path: str | None = None
         self._default_models: dict[bool, str] = {}
+        self._urls: dict[str, httpx.URL] = {
+            url: httpx.URL(url) for url in (self.chat_url, self.embeddings_url, self.models_url)
+        }
+        self._headers: dict[tuple[bool, bool], httpx.Headers] = {}
 
     # -- errors -------------------------------------------------------------------------------
 
@@ -325,17 +329,13 @@ class Operations:
         ``list_models_on_missing`` is false (the catalog requests themselves).
         """
         content = json.dumps(body, ensure_ascii=False).encode() if body is not None else None
-        headers = self.headers
-        if content is not None:
-            headers = {**headers, "Content-Type": "application/json"}
-        if stream:
-            # llama.cpp closes the connection after each stream; reusing it races that close.
-            headers = {**headers, "Connection": "close"}
+        headers = self._request_headers(content is not None, stream)
+        parsed_url = self._urls.get(url) or httpx.URL(url)
         attempt = 0
         while True:
             if self.breaker is not None:
                 self.breaker.before_request()
-            request = httpx.Request(method, url, headers=headers, content=content)
+            request = httpx.Request(method, parsed_url, headers=headers, content=content)
             try:
                 response: httpx.Response = yield Send(request, stream)
             except httpx.HTTPError as exc:
@@ -370,6 +370,19 @@ class Operations:
             if list_models_on_missing and isinstance(error, ModelNotFoundError):
                 error = yield from self._with_available_models(error)
             raise error
+
+    def _request_headers(self, json_body: bool, stream: bool) -> httpx.Headers:
+        """The headers of a request (built once per kind; httpx copies them per request)."""
+        headers = self._headers.get((json_body, stream))
+        if headers is None:
+            extra: dict[str, str] = {}
+            if json_body:
+                extra["Content-Type"] = "application/json"
+            if stream:
+                # llama.cpp closes the connection after each stream; reusing it races that close.
+                extra["Connection"] = "close"
+            headers = self._headers[(json_body, stream)] = httpx.Headers({**self.headers, **extra})
+        return headers
 
     def read_body(self, response: httpx.Response) -> Flow[bytes]:
         """Read and close a streamed response's whole body."""
