@@ -127,15 +127,17 @@ def _reasoning_kwargs(reasoning: str | None) -> dict[str, Any]:
 
 def message_from_result(result: CoreChatResult, requested_model: str | None) -> AIMessage:
     """The assistant message of a completed chat; malformed tool arguments become invalid."""
-    valid, invalid = _tool_calls(result)
+    optional: dict[str, Any] = {}  # passed only when non-empty (empty is the default)
+    if result.tool_calls:
+        optional["tool_calls"], optional["invalid_tool_calls"] = _tool_calls(result)
+    if result.reasoning:
+        optional["additional_kwargs"] = _reasoning_kwargs(result.reasoning)
     return AIMessage(
         content=result.content,
-        additional_kwargs=_reasoning_kwargs(result.reasoning),
-        tool_calls=valid,
-        invalid_tool_calls=invalid,
         usage_metadata=usage_to_metadata(result.usage),
         response_metadata=_response_metadata(result, requested_model),
         id=result.id,
+        **optional,
     )
 
 
@@ -167,17 +169,22 @@ class StreamConverter:
         self._id = self._id or delta.id
         if not (delta.content or delta.reasoning or delta.tool_calls):
             return None
-        chunks = [
-            tool_call_chunk(name=call.name, args=call.arguments, id=call.id, index=call.index)
-            for call in delta.tool_calls or ()
-        ]
-        message = AIMessageChunk(
-            content=delta.content,
-            additional_kwargs=_reasoning_kwargs(delta.reasoning),
-            tool_call_chunks=chunks,
-            response_metadata={"model_provider": PROVIDER},
-            id=self._id,
-        )
+        if delta.tool_calls or delta.reasoning:
+            chunks = [
+                tool_call_chunk(name=call.name, args=call.arguments, id=call.id, index=call.index)
+                for call in delta.tool_calls or ()
+            ]
+            message = AIMessageChunk(
+                content=delta.content,
+                additional_kwargs=_reasoning_kwargs(delta.reasoning),
+                tool_call_chunks=chunks,
+                response_metadata={"model_provider": PROVIDER},
+                id=self._id,
+            )
+        else:  # plain text, the common case: empty kwargs and tool chunks are the defaults
+            message = AIMessageChunk(
+                content=delta.content, response_metadata={"model_provider": PROVIDER}, id=self._id
+            )
         return ChatGenerationChunk(message=message)
 
     def last(self, result: CoreChatResult) -> ChatGenerationChunk:
