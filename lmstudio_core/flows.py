@@ -366,10 +366,11 @@ class Operations:
                 yield Sleep(self.retry.delay(attempt, response.headers.get("retry-after")))
                 attempt += 1
                 continue
-            error = self.error_from_body(status, _decode_json(raw), model=model)
-            if list_models_on_missing and isinstance(error, ModelNotFoundError):
-                error = yield from self._with_available_models(error)
-            raise error
+            raise (
+                yield from self._answer_error(
+                    status, _decode_json(raw), model, list_models_on_missing
+                )
+            )
 
     def _request_headers(self, json_body: bool, stream: bool) -> httpx.Headers:
         """The headers of a request (built once per kind; httpx copies them per request)."""
@@ -394,15 +395,22 @@ class Operations:
         yield Close(response)
         return raw
 
-    def _with_available_models(self, error: ModelNotFoundError) -> Flow[ModelNotFoundError]:
+    def _answer_error(
+        self, status: int, body: Any, model: str | None, list_models_on_missing: bool
+    ) -> Flow[LMStudioError]:
+        """The typed error for an error answer; a missing model also lists the server's models.
+
+        ``list_models_on_missing`` is false for the catalog requests themselves.
+        """
+        error = self.error_from_body(status, body, model=model)
+        if not (list_models_on_missing and isinstance(error, ModelNotFoundError)):
+            return error
         try:
             models = yield from self.list_models()
         except LMStudioError:
             return error
         ids = [m.id for m in models]
-        better = self.error_from_body(
-            error.status_code, error.body, model=error.model, available_models=ids
-        )
+        better = self.error_from_body(status, body, model=model, available_models=ids)
         return better if isinstance(better, ModelNotFoundError) else error
 
     def json_request(
@@ -420,10 +428,11 @@ class Operations:
         )
         data = _decode_json(response.content)
         if isinstance(data, dict) and error_message_of(data) is not None:
-            error = self.error_from_body(response.status_code, data, model=model)
-            if list_models_on_missing and isinstance(error, ModelNotFoundError):
-                error = yield from self._with_available_models(error)
-            raise error
+            raise (
+                yield from self._answer_error(
+                    response.status_code, data, model, list_models_on_missing
+                )
+            )
         if not isinstance(data, dict | list):
             raise InvalidResponseError(
                 f"{url} answered with something that is not JSON: {str(data)[:200]!r}. "
@@ -541,10 +550,9 @@ class Operations:
 
     def chat_body(self, request: ChatRequest) -> Flow[dict[str, Any]]:
         """The JSON body, with the model resolved."""
-        if request.model is None:
-            build_chat_body(request)  # invalid tool_choice / response_format: fail before asking
-        model = yield from self.check_model(request.model)
-        return build_chat_body(request, model=model)
+        body = build_chat_body(request)  # an invalid tool_choice fails before anything is sent
+        body["model"] = yield from self.check_model(request.model)
+        return body
 
     def chat(self, request: ChatRequest) -> Flow[ChatResult]:
         """A non-streamed chat completion."""
@@ -569,7 +577,8 @@ class Operations:
             return response, reader
         data = _decode_json((yield from self.read_body(response)))
         if isinstance(data, dict) and error_message_of(data) is not None:
-            raise reader.fail(self.error_from_body(response.status_code, data, model=body["model"]))
+            error = yield from self._answer_error(response.status_code, data, body["model"], True)
+            raise reader.fail(error)
         reader.pending = reader.feed_completion(data)
         return None, reader
 
