@@ -176,10 +176,7 @@ class ChatLMStudio(LMStudioConnection, BaseChatModel):
 
     @property
     def _identifying_params(self) -> dict[str, Any]:
-        params = {name: getattr(self, name) for name in _SAMPLING_FIELDS}
-        params.update(model=self.model, base_url=self.base_url)
-        params.update(self.model_kwargs)
-        params.update(self.extra_body or {})
+        params = {"base_url": self.base_url, **self._configured_options()}
         return {key: value for key, value in params.items() if value is not None}
 
     def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> LangSmithParams:
@@ -208,6 +205,17 @@ class ChatLMStudio(LMStudioConnection, BaseChatModel):
 
     # -- requests -------------------------------------------------------------------------------
 
+    def _configured_options(self) -> dict[str, Any]:
+        """Options set on this object: typed fields not None, model, model_kwargs, extra_body."""
+        params: dict[str, Any] = {
+            name: value for name in _SAMPLING_FIELDS if (value := getattr(self, name)) is not None
+        }
+        if self.model:
+            params["model"] = self.model
+        params.update(self.model_kwargs)
+        params.update(self.extra_body or {})
+        return params
+
     def _chat_request(
         self,
         messages: list[BaseMessage],
@@ -216,14 +224,8 @@ class ChatLMStudio(LMStudioConnection, BaseChatModel):
         *,
         stream: bool,
     ) -> ChatRequest:
-        """The core request: fields, then model_kwargs/extra_body, then per-call kwargs."""
-        params: dict[str, Any] = {
-            name: value for name in _SAMPLING_FIELDS if (value := getattr(self, name)) is not None
-        }
-        if self.model:
-            params["model"] = self.model
-        params.update(self.model_kwargs)
-        params.update(self.extra_body or {})
+        """The core request: this object's options, then per-call kwargs."""
+        params = self._configured_options()
         params.update(kwargs)
         params.pop("stream", None)
         include_usage = params.pop("stream_usage", self.stream_usage)
