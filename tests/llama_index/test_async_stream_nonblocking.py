@@ -27,27 +27,37 @@ def _slow_stream(request: Request) -> Response:
     return Response(body(), mimetype="text/event-stream")
 
 
+class _Ticker:
+    """Another task that counts 10 ms ticks while the test awaits the stream."""
+
+    def __init__(self) -> None:
+        self.ticks = 0
+        self._task: asyncio.Task[None] | None = None
+
+    async def _run(self) -> None:
+        while True:
+            await asyncio.sleep(0.01)
+            self.ticks += 1
+
+    async def __aenter__(self) -> _Ticker:
+        self._task = asyncio.create_task(self._run())
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        assert self._task is not None
+        self._task.cancel()
+
+
 async def test_astream_chat_lets_other_tasks_run_between_chunks(httpserver: HTTPServer) -> None:
     httpserver.expect_request("/v1/chat/completions").respond_with_handler(_slow_stream)
     llm = make_llm(httpserver)
-    ticks = 0
-
-    async def ticker() -> None:
-        nonlocal ticks
-        while True:
-            await asyncio.sleep(0.01)
-            ticks += 1
-
-    task = asyncio.create_task(ticker())
     seen: list[int] = []
     deltas: list[str] = []
-    try:
+    async with _Ticker() as ticker:
         async for response in await llm.astream_chat([ChatMessage(role="user", content="hi")]):
             if response.delta:
-                seen.append(ticks)
+                seen.append(ticker.ticks)
                 deltas.append(response.delta)
-    finally:
-        task.cancel()
     assert deltas == [f"w{i} " for i in range(CHUNKS)]
     gaps = [later - earlier for earlier, later in itertools.pairwise(seen)]
     assert len(gaps) == CHUNKS - 1
@@ -58,21 +68,10 @@ async def test_astream_chat_lets_other_tasks_run_between_chunks(httpserver: HTTP
 async def test_astream_complete_is_async_too(httpserver: HTTPServer) -> None:
     httpserver.expect_request("/v1/chat/completions").respond_with_handler(_slow_stream)
     llm = make_llm(httpserver)
-    ticks = 0
-
-    async def ticker() -> None:
-        nonlocal ticks
-        while True:
-            await asyncio.sleep(0.01)
-            ticks += 1
-
-    task = asyncio.create_task(ticker())
     seen: list[int] = []
-    try:
+    async with _Ticker() as ticker:
         async for response in await llm.astream_complete("hi"):
             if response.delta:
-                seen.append(ticks)
-    finally:
-        task.cancel()
+                seen.append(ticker.ticks)
     assert len(seen) == CHUNKS
     assert seen[-1] - seen[0] >= 3 * (CHUNKS - 1)
