@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 from langchain_core.messages import (
     AIMessage,
@@ -19,7 +19,7 @@ from langchain_core.messages import (
     ToolCall,
     convert_to_openai_messages,
 )
-from langchain_core.messages.ai import InputTokenDetails, OutputTokenDetails, UsageMetadata
+from langchain_core.messages.ai import UsageMetadata
 from langchain_core.messages.tool import invalid_tool_call, tool_call, tool_call_chunk
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 
@@ -80,16 +80,19 @@ def usage_to_metadata(usage: Usage | None) -> UsageMetadata | None:
     """The core's token counts as LangChain `UsageMetadata` (with cache and reasoning details)."""
     if usage is None:
         return None
-    metadata = UsageMetadata(
-        input_tokens=usage.prompt_tokens,
-        output_tokens=usage.completion_tokens,
-        total_tokens=usage.total_tokens,
-    )
+    # Built as a plain dict and cast once: which keys of these TypedDicts are required differs
+    # between langchain-core releases (and how mypy reads their NotRequired), the runtime shape
+    # does not.
+    metadata: dict[str, Any] = {
+        "input_tokens": usage.prompt_tokens,
+        "output_tokens": usage.completion_tokens,
+        "total_tokens": usage.total_tokens,
+    }
     if usage.cached_tokens is not None:
-        metadata["input_token_details"] = InputTokenDetails(cache_read=usage.cached_tokens)
+        metadata["input_token_details"] = {"cache_read": usage.cached_tokens}
     if usage.reasoning_tokens is not None:
-        metadata["output_token_details"] = OutputTokenDetails(reasoning=usage.reasoning_tokens)
-    return metadata
+        metadata["output_token_details"] = {"reasoning": usage.reasoning_tokens}
+    return cast("UsageMetadata", metadata)
 
 
 def _response_metadata(result: CoreChatResult, requested_model: str | None) -> dict[str, Any]:
