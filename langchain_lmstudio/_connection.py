@@ -1,4 +1,8 @@
-"""Connection fields and core clients shared by `ChatLMStudio` and `LMStudioEmbeddings`."""
+"""Connection fields shared by `ChatLMStudio` and `LMStudioEmbeddings` (LangChain's names).
+
+The clients behind them live in the core (`lmstudio_core.lifecycle`): one sync client, async
+connections per event loop, none shared with copies.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +10,14 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr, field_validator
 
-from langchain_lmstudio._clients import CoreClients, client_settings
 from lmstudio_core.httpx_fields import AsyncHTTPClient, SyncHTTPClient
-from lmstudio_core.settings import api_key_from_env, base_url_from_env, normalize_base_url
+from lmstudio_core.lifecycle import CoreClients, OwnsCoreClients
+from lmstudio_core.settings import (
+    api_key_from_env,
+    base_url_from_env,
+    normalize_base_url,
+    timeout_from_env,
+)
 
 if TYPE_CHECKING:
     from lmstudio_core.client import AsyncLMStudioClient, LMStudioClient
@@ -16,8 +25,8 @@ if TYPE_CHECKING:
 __all__ = ["LMStudioConnection"]
 
 
-class LMStudioConnection(BaseModel):
-    """Where and how to reach LM Studio, and the core clients built from it (reused)."""
+class LMStudioConnection(OwnsCoreClients, BaseModel):
+    """Where and how to reach LM Studio; the same options and meanings as `LMStudioSettings`."""
 
     model_config = ConfigDict(arbitrary_types_allowed=True, defer_build=True)
 
@@ -25,38 +34,57 @@ class LMStudioConnection(BaseModel):
     """Server URL, normalised to end in ``/v1``. Env: ``LMSTUDIO_BASE_URL``."""
     api_key: SecretStr | None = Field(default_factory=api_key_from_env)
     """API token, sent as ``Authorization: Bearer`` only when set. Env: ``LM_API_TOKEN``."""
-    timeout: float | None = None
-    """Read timeout in seconds; unset: 600 s or ``LMSTUDIO_TIMEOUT``; ``None`` waits forever."""
-    max_retries: int = 2
-    """Retries on connection errors, 408/429/5xx; never after the first streamed token."""
+    timeout: float | None = Field(default_factory=timeout_from_env, gt=0)
+    """Seconds to wait for each read of an answer: 600 or ``LMSTUDIO_TIMEOUT`` unless set;
+    ``None`` waits without limit."""
+    connect_timeout: float | None = Field(default=10.0, gt=0)
+    """Seconds to wait for the TCP connection; ``None`` waits without limit."""
+    max_retries: int = Field(default=2, ge=0)
+    """Retries on connection errors, 408/409/425/429/500/502/503/504; never after the first
+    streamed token."""
     default_headers: dict[str, str] | None = None
     """Headers added to every request."""
+    verify: bool | str = True
+    """TLS verification for https URLs: ``True``, a CA bundle path, or ``False``."""
     client_kwargs: dict[str, Any] = Field(default_factory=dict)
-    """Other `LMStudioSettings` fields (``circuit_breaker_threshold``, ``verify``, ...)."""
+    """Other `LMStudioSettings` fields (``circuit_breaker_threshold``, ``allowed_models``...)."""
     http_client: SyncHTTPClient | None = Field(default=None, exclude=True)
-    """An `httpx.Client` to use for sync calls (not closed by this object)."""
+    """An `httpx.Client` to use for sync calls (not closed by this object; its timeouts apply)."""
     http_async_client: AsyncHTTPClient | None = Field(default=None, exclude=True)
-    """An `httpx.AsyncClient` to use for async calls (not closed by this object)."""
+    """An `httpx.AsyncClient` to use for async calls (not closed by this object; usable only
+    in the event loop it was first used in)."""
 
-    _clients: CoreClients = PrivateAttr(default_factory=CoreClients)
+    _clients: CoreClients | None = PrivateAttr(default=None)
 
     @field_validator("base_url")
     @classmethod
     def _normalize_base_url(cls, value: str) -> str:
         return normalize_base_url(value)
 
+    def _build_core_clients(self) -> CoreClients:
+        return CoreClients(
+            self._connection_settings,
+            http_client=self.http_client,
+            async_http_client=self.http_async_client,
+            parse_think_tags=getattr(self, "parse_think_tags", True),  # the chat model's field
+        )
+
     @property
     def client(self) -> LMStudioClient:
-        """The core sync client (created on first use, then reused)."""
-        return self._clients.sync(client_settings(self), self.http_client, **self._client_extras())
+        """The core sync client (created on first use, then reused by every thread)."""
+        return self._core_clients().sync
 
     @property
     def async_client(self) -> AsyncLMStudioClient:
-        """The core async client (created on first use; a new one if the event loop changed)."""
-        return self._clients.async_(
-            client_settings(self), self.http_async_client, **self._client_extras()
-        )
+        """The core async client (its connections belong to the event loop using them)."""
+        return self._core_clients().async_
 
-    def _client_extras(self) -> dict[str, Any]:
-        """Client options other than settings (a subclass adds its own, e.g. parse_think_tags)."""
-        return {}
+    def close(self) -> None:
+        """Close the sync connections this object opened (a passed ``http_client`` stays)."""
+        if self._clients is not None:
+            self._clients.close()
+
+    async def aclose(self) -> None:
+        """Close the running event loop's connections this object opened."""
+        if self._clients is not None:
+            await self._clients.aclose()

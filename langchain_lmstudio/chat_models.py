@@ -107,8 +107,6 @@ class ChatLMStudio(LMStudioConnection, BaseChatModel):
     """Reasoning effort (``low``, ``medium``, ``high``, ``none``) for models that support it."""
     parse_think_tags: bool = True
     """Split inline ``<think>...</think>`` out of the content into the reasoning."""
-    connect_timeout: float | None = None
-    """Seconds to wait for the TCP connection (core default 10)."""
     streaming: bool = False
     """Stream even for ``invoke`` (tokens reach callbacks as they arrive)."""
     stream_usage: bool = True
@@ -198,10 +196,6 @@ class ChatLMStudio(LMStudioConnection, BaseChatModel):
         return params
 
     # -- clients --------------------------------------------------------------------------------
-
-    def _client_extras(self) -> dict[str, Any]:
-        """The core clients split inline think tags as ``parse_think_tags`` says."""
-        return {"parse_think_tags": self.parse_think_tags}
 
     # -- requests -------------------------------------------------------------------------------
 
@@ -432,14 +426,6 @@ class ChatLMStudio(LMStudioConnection, BaseChatModel):
         for tool in tools or ():
             total += self.get_num_tokens(str(convert_to_openai_tool(tool)))
         return total
-
-    def close(self) -> None:
-        """Close the sync HTTP connections this model opened (a passed ``http_client`` stays)."""
-        self._clients.close()
-
-    async def aclose(self) -> None:
-        """Close the async HTTP connections this model opened."""
-        await self._clients.aclose()
 
 
 _SAMPLING_FIELDS = (

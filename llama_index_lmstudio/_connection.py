@@ -1,96 +1,122 @@
-"""Connection fields and core clients shared by `LMStudio` and `LMStudioEmbedding`."""
+"""Connection fields shared by `LMStudio` and `LMStudioEmbedding` (LlamaIndex's conventions).
+
+The clients behind them live in the core (`lmstudio_core.lifecycle`): one sync client, async
+connections per event loop, none shared with copies.
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from llama_index.core.bridge.pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr
+from llama_index.core.bridge.pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    SecretStr,
+    field_validator,
+)
 
 from lmstudio_core.httpx_fields import AsyncHTTPClient, SyncHTTPClient
-from lmstudio_core.settings import base_url_from_env
+from lmstudio_core.lifecycle import CoreClients, OwnsCoreClients
+from lmstudio_core.settings import (
+    api_key_from_env,
+    base_url_from_env,
+    normalize_base_url,
+    timeout_from_env,
+)
 
-if TYPE_CHECKING:  # the client modules (and httpx) load when a client is first created
+if TYPE_CHECKING:
     from lmstudio_core.client import AsyncLMStudioClient, LMStudioClient
 
 __all__ = ["LMStudioConnection"]
 
 
-class LMStudioConnection(BaseModel):
-    """Where and how to reach LM Studio, and the core clients built from it (lazily, once)."""
+class LMStudioConnection(OwnsCoreClients, BaseModel):
+    """Where and how to reach LM Studio; the same options and meanings as `LMStudioSettings`."""
 
     model_config = ConfigDict(arbitrary_types_allowed=True, defer_build=True)
 
     base_url: str = Field(
         default_factory=base_url_from_env,
+        validate_default=True,
         description="LM Studio server URL (normalised to end in /v1). Env: LMSTUDIO_BASE_URL.",
     )
     api_key: SecretStr | None = Field(
-        default=None,
+        default_factory=api_key_from_env,
         exclude=True,
         repr=False,
         description="API token for LM Studio 0.4+ authentication. Env: LM_API_TOKEN.",
     )
     timeout: float | None = Field(
-        default=None,
-        description="Seconds to wait for each read; None uses LMSTUDIO_TIMEOUT or 600 s.",
+        default_factory=timeout_from_env,
+        gt=0,
+        description="Seconds to wait for each read of an answer: 600 or LMSTUDIO_TIMEOUT unless "
+        "set; None waits without limit.",
+    )
+    connect_timeout: float | None = Field(
+        default=10.0, gt=0, description="Seconds to wait for the TCP connection; None: no limit."
     )
     max_retries: int = Field(
-        default=2, ge=0, description="Retries on connection errors, 408, 429 and 5xx."
+        default=2,
+        ge=0,
+        description="Retries on connection errors and HTTP 408/409/425/429/500/502/503/504.",
+    )
+    default_headers: dict[str, str] | None = Field(
+        default=None, description="Headers added to every request."
+    )
+    verify: bool | str = Field(
+        default=True,
+        description="TLS verification for https URLs: True, a CA bundle path, or False.",
     )
     client_kwargs: dict[str, Any] = Field(
         default_factory=dict,
-        description="Other LMStudioSettings fields (connect_timeout, circuit_breaker_threshold, "
-        "default_headers, verify, allowed_models, ...).",
+        description="Other LMStudioSettings fields (circuit_breaker_threshold, allowed_models, "
+        "retry_backoff, ...).",
     )
     http_client: SyncHTTPClient | None = Field(
-        default=None, exclude=True, description="An httpx.Client to send sync requests with."
+        default=None,
+        exclude=True,
+        description="An httpx.Client to send sync requests with (its timeouts apply).",
     )
     async_http_client: AsyncHTTPClient | None = Field(
         default=None,
         exclude=True,
-        description="An httpx.AsyncClient to send async requests with.",
+        description="An httpx.AsyncClient to send async requests with (usable only in the event "
+        "loop it was first used in).",
     )
 
-    _client: LMStudioClient | None = PrivateAttr(default=None)
-    _aclient: AsyncLMStudioClient | None = PrivateAttr(default=None)
+    _clients: CoreClients | None = PrivateAttr(default=None)
+
+    @field_validator("base_url")
+    @classmethod
+    def _normalize_base_url(cls, value: str) -> str:
+        return normalize_base_url(value)
+
+    def _build_core_clients(self) -> CoreClients:
+        return CoreClients(
+            self._connection_settings,
+            http_client=self.http_client,
+            async_http_client=self.async_http_client,
+            parse_think_tags=getattr(self, "parse_think_tags", True),  # the LLM's field
+        )
 
     @property
     def client(self) -> LMStudioClient:
-        """The core sync client (created on first use, then reused)."""
-        if self._client is None:
-            from lmstudio_core.client import LMStudioClient
-
-            self._client = LMStudioClient(
-                http_client=self.http_client, **self._client_extras(), **self._settings_overrides()
-            )
-        return self._client
+        """The core sync client (created on first use, then reused by every thread)."""
+        return self._core_clients().sync
 
     @property
     def async_client(self) -> AsyncLMStudioClient:
-        """The core async client (created on first use, then reused)."""
-        if self._aclient is None:
-            from lmstudio_core.client import AsyncLMStudioClient
+        """The core async client (its connections belong to the event loop using them)."""
+        return self._core_clients().async_
 
-            self._aclient = AsyncLMStudioClient(
-                http_client=self.async_http_client,
-                **self._client_extras(),
-                **self._settings_overrides(),
-            )
-        return self._aclient
+    def close(self) -> None:
+        """Close the sync connections this object opened (a passed ``http_client`` stays)."""
+        if self._clients is not None:
+            self._clients.close()
 
-    def _client_extras(self) -> dict[str, Any]:
-        """Client options other than settings (a subclass adds its own, e.g. parse_think_tags)."""
-        return {}
-
-    def _settings_overrides(self) -> dict[str, Any]:
-        """Keyword overrides for `LMStudioSettings`; unset fields keep the core's env defaults."""
-        options: dict[str, Any] = {
-            **self.client_kwargs,
-            "base_url": self.base_url,
-            "max_retries": self.max_retries,
-        }
-        if self.api_key is not None:
-            options["api_key"] = self.api_key
-        if self.timeout is not None:
-            options["timeout"] = self.timeout
-        return options
+    async def aclose(self) -> None:
+        """Close the running event loop's connections this object opened."""
+        if self._clients is not None:
+            await self._clients.aclose()

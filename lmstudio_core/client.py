@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from lmstudio_core.flows import Close, Flow, Operations, Read, Send, Step, StreamReader
+from lmstudio_core.lifecycle import LoopLocalAsyncHTTP
 from lmstudio_core.requests import ChatRequest
 from lmstudio_core.settings import LMStudioSettings
 from lmstudio_core.wire import ChatDelta, ChatResult, EmbeddingResult, LoadResult, ModelInfo
@@ -319,7 +320,8 @@ class AsyncLMStudioClient(_ClientBase):
 
     Args:
         settings: connection settings; keyword arguments override single fields.
-        http_client: an `httpx.AsyncClient` to use instead of creating one (not closed by us).
+        http_client: an `httpx.AsyncClient` to use instead of creating one per event loop (not
+            closed by us; an httpx async client works only in the loop it was first used in).
         parse_think_tags: split inline ``<think>...</think>`` out of content into reasoning.
     """
 
@@ -333,14 +335,22 @@ class AsyncLMStudioClient(_ClientBase):
     ) -> None:
         super().__init__(settings, parse_think_tags, overrides)
         self._http = http_client
-        self._owns_http = http_client is None
+        self._per_loop = LoopLocalAsyncHTTP(self._new_http) if http_client is None else None
+
+    def _new_http(self) -> httpx.AsyncClient:
+        return httpx.AsyncClient(**_http_options(self.settings))
 
     @property
     def http(self) -> httpx.AsyncClient:
-        """The pooled `httpx.AsyncClient` (created on first use)."""
-        if self._http is None:
-            self._http = httpx.AsyncClient(**_http_options(self.settings))
-        return self._http
+        """The `httpx.AsyncClient` of the running event loop (or the one you passed).
+
+        httpx's async pool is bound to the loop it first ran in, so each event loop that uses
+        this client gets its own pool, closed when that loop shuts down (`lifecycle.py`).
+        """
+        if self._per_loop is None:
+            assert self._http is not None
+            return self._http
+        return self._per_loop.get()
 
     async def _perform(self, step: Step) -> Any:
         if isinstance(step, Send):
@@ -418,10 +428,9 @@ class AsyncLMStudioClient(_ClientBase):
         return await self._run(self._ops.health())
 
     async def aclose(self) -> None:
-        """Close the HTTP client if this object created it."""
-        if self._owns_http and self._http is not None:
-            await self._http.aclose()
-            self._http = None
+        """Close the running loop's connections if this object created them."""
+        if self._per_loop is not None:
+            await self._per_loop.aclose()
 
     async def __aenter__(self) -> AsyncLMStudioClient:
         return self

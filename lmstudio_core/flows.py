@@ -91,6 +91,14 @@ _RETRYABLE_TRANSPORT = (
     httpx.WriteError,
 )
 
+# Transport failures that say the server is unhealthy (see `Operations.breaker_failure`).
+_SERVER_FAULTS = (
+    httpx.ConnectTimeout,
+    httpx.RemoteProtocolError,
+    httpx.ReadError,
+    httpx.WriteError,
+)
+
 
 def redact(text: str, secrets: Sequence[str]) -> str:
     """Replace every secret in ``text`` with ``***``."""
@@ -100,15 +108,30 @@ def redact(text: str, secrets: Sequence[str]) -> str:
     return text
 
 
+def _timeout_in_force(exc: httpx.TimeoutException, phase: str) -> object:
+    """The limit httpx really applied (from the request, so also a user's own http client's)."""
+    try:
+        limits = exc.request.extensions.get("timeout", {})
+    except RuntimeError:  # an exception raised without its request
+        limits = {}
+    if phase == "connect":
+        return limits.get("connect", "?")
+    if isinstance(exc, httpx.PoolTimeout):
+        return limits.get("pool", "?")
+    if isinstance(exc, httpx.WriteTimeout):
+        return limits.get("write", "?")
+    return limits.get("read", "?")
+
+
 def transport_error(exc: Exception, settings: LMStudioSettings) -> LMStudioError:
     """Map an httpx transport failure to a typed error that says what to do."""
     url = settings.base_url
     if isinstance(exc, httpx.TimeoutException):
         phase = "connect" if isinstance(exc, httpx.ConnectTimeout) else "answer"
-        limit = settings.connect_timeout if phase == "connect" else settings.timeout
         error: LMStudioError = LMStudioTimeoutError(
-            f"LM Studio at {url} did not {phase} within {limit} s. A model may still be loading "
-            "or the prompt is long: raise timeout= (or LMSTUDIO_TIMEOUT), or check the server log."
+            f"LM Studio at {url} did not {phase} within {_timeout_in_force(exc, phase)} s. "
+            "A model may still be loading or the prompt is long: raise timeout= "
+            "(or LMSTUDIO_TIMEOUT), or check the server log."
         )
     elif isinstance(exc, httpx.ConnectError) and "CERTIFICATE_VERIFY_FAILED" in str(exc):
         error = LMStudioConnectionError(
@@ -230,7 +253,7 @@ class StreamReader:
 
     def transport_failure(self, exc: Exception) -> LMStudioError:
         """A transport error in the middle of the stream; never retried."""
-        self._ops.breaker_failure()
+        self._ops.breaker_failure(exc)
         return self.fail(transport_error(exc, self._ops.settings))
 
     def result(self) -> ChatResult:
@@ -304,10 +327,21 @@ class Operations:
             status_code=status,
         )
 
-    def breaker_failure(self) -> None:
-        """Count a server-level failure against the circuit."""
-        if self.breaker is not None:
+    def breaker_failure(self, exc: Exception | None = None) -> None:
+        """Count a request that finally failed at the server against the circuit.
+
+        A 5xx answer (``exc`` None) or a transport failure that says the server is unhealthy
+        counts. Refused connections do not: they fail at once anyway, and counting them would
+        lock out a server that was just started. Read and pool timeouts do not: they measure one
+        caller's patience, not the server's health.
+        """
+        if self.breaker is not None and (exc is None or isinstance(exc, _SERVER_FAULTS)):
             self.breaker.record_failure()
+
+    def breaker_success(self) -> None:
+        """The server answered: close the circuit."""
+        if self.breaker is not None:
+            self.breaker.record_success()
 
     # -- the request loop ---------------------------------------------------------------------
 
@@ -332,40 +366,40 @@ class Operations:
         headers = self._request_headers(content is not None, stream)
         parsed_url = self._urls.get(url) or httpx.URL(url)
         attempt = 0
+        if self.breaker is not None:  # once per request: its retries are not new requests
+            self.breaker.before_request()
         while True:
-            if self.breaker is not None:
-                self.breaker.before_request()
             request = httpx.Request(method, parsed_url, headers=headers, content=content)
             try:
                 response: httpx.Response = yield Send(request, stream)
             except httpx.HTTPError as exc:
-                self.breaker_failure()
                 retryable = isinstance(exc, _RETRYABLE_TRANSPORT)
                 if retries and retryable and self.retry.should_retry_connection(attempt):
                     log.debug("retrying %s %s after %s", method, url, type(exc).__name__)
                     yield Sleep(self.retry.delay(attempt))
                     attempt += 1
                     continue
+                self.breaker_failure(exc)
                 raise transport_error(exc, self.settings) from exc
             status = response.status_code
-            if status < 400 and self.breaker is not None:
-                self.breaker.record_success()
             if status < 300:
+                self.breaker_success()
                 return response
             if status < 400:
+                self.breaker_success()
                 if stream:
                     yield Close(response)
                 raise self.redirect_error(url, status, response.headers.get("location"))
             raw = (yield from self.read_body(response)) if stream else response.content
-            if status >= 500 or status in (408, 429):
-                self.breaker_failure()
-            elif self.breaker is not None:
-                self.breaker.record_success()
             if retries and self.retry.should_retry_status(attempt, status):
                 log.debug("retrying %s %s after HTTP %s", method, url, status)
                 yield Sleep(self.retry.delay(attempt, response.headers.get("retry-after")))
                 attempt += 1
                 continue
+            if status >= 500:
+                self.breaker_failure()
+            else:  # the server answered sensibly; the request was at fault (or rate-limited)
+                self.breaker_success()
             raise (
                 yield from self._answer_error(
                     status, _decode_json(raw), model, list_models_on_missing

@@ -23,6 +23,7 @@ __all__ = [
     "base_url_from_env",
     "normalize_base_url",
     "parse_uri",
+    "timeout_from_env",
 ]
 
 DEFAULT_BASE_URL = "http://localhost:1234/v1"
@@ -73,7 +74,8 @@ def api_key_from_env() -> SecretStr | None:
     return SecretStr(value) if value else None
 
 
-def _timeout_from_env() -> float | None:
+def timeout_from_env() -> float | None:
+    """The read timeout from ``LMSTUDIO_TIMEOUT`` (``none``/``off``/``0``: no limit), else 600 s."""
     value = os.environ.get(TIMEOUT_ENV_VAR)
     if not value:
         return 600.0
@@ -99,19 +101,23 @@ class LMStudioSettings(BaseModel):
     """OpenAI-compatible base URL; normalised to end in ``/v1``. Env: ``LMSTUDIO_BASE_URL``."""
     api_key: SecretStr | None = Field(default_factory=api_key_from_env)
     """API token, sent as ``Authorization: Bearer`` only when set. Env: ``LM_API_TOKEN``."""
-    timeout: float | None = Field(default_factory=_timeout_from_env)
-    """Seconds to wait for each read (JIT model loads take minutes); ``None`` waits forever.
-    Env: ``LMSTUDIO_TIMEOUT``."""
-    connect_timeout: float = 10.0
-    """Seconds to wait for the TCP connection."""
+    timeout: float | None = Field(default_factory=timeout_from_env, gt=0)
+    """Seconds to wait for each read of an answer (JIT model loads take minutes). Unset: 600 s
+    or ``LMSTUDIO_TIMEOUT``; ``None``: no limit (httpx's convention); must be > 0 otherwise.
+    Env: ``LMSTUDIO_TIMEOUT`` (a number, or ``none``/``off``/``0`` for no limit)."""
+    connect_timeout: float | None = Field(default=10.0, gt=0)
+    """Seconds to wait for the TCP connection; ``None``: no limit; must be > 0 otherwise."""
     max_retries: int = Field(default=2, ge=0)
     """Retries on connection errors, dead pooled connections, 408/429/5xx; never mid-stream."""
     retry_backoff: float = Field(default=0.5, ge=0.0)
     """First retry delay in seconds; doubles each time, with jitter."""
     retry_max_backoff: float = Field(default=8.0, ge=0.0)
     """Longest delay between retries."""
-    circuit_breaker_threshold: int = Field(default=5, ge=0)
-    """Consecutive failures that open the circuit for this base URL; 0 disables the breaker."""
+    circuit_breaker_threshold: int = Field(default=0, ge=0)
+    """Consecutive failed requests (5xx after retries, broken connections, connect timeouts)
+    that open the circuit for this base URL, shared by every client of it in the process.
+    0 (the default) disables the breaker: a local server is better retried than locked out.
+    Refused connections and read timeouts never count (see docs/errors.md)."""
     circuit_breaker_cooldown: float = Field(default=30.0, ge=0.0)
     """Seconds the circuit stays open before one trial request is let through."""
     allowed_models: frozenset[str] | None = None

@@ -121,19 +121,33 @@ def test_end_to_end_open_fail_fast_half_open_close() -> None:
         assert server.count(CHAT) == 4
 
 
-def test_retries_stop_when_the_circuit_opens(core_path: Path) -> None:
+def test_one_requests_retries_count_once(core_path: Path) -> None:
+    """Retries belong to one request: only requests that finally failed open the circuit."""
     settings = {"circuit_breaker_threshold": 2, "circuit_breaker_cooldown": 30}
     with fault_server(reply(500, {"error": "down"})) as server:
-        out = drive(core_path, server.base_url, max_retries=5, timeout=2, **settings)
-    assert isinstance(out.error, CircuitOpenError)
-    assert server.count(CHAT) == 2
+        first = drive(core_path, server.base_url, max_retries=3, timeout=2, **settings)
+        second = drive(core_path, server.base_url, max_retries=3, timeout=2, **settings)
+        third = drive(core_path, server.base_url, max_retries=3, timeout=2, **settings)
+    assert isinstance(first.error, ServerError), first.error
+    assert isinstance(second.error, ServerError), second.error
+    assert isinstance(third.error, CircuitOpenError), third.error
+    assert server.count(CHAT) == 8  # 2 requests x 4 attempts; the third never reached it
 
 
-def test_default_breaker_fails_fast_through_every_path(adapter_path: Path) -> None:
+def test_breaker_is_off_by_default_through_every_path(adapter_path: Path) -> None:
     with fault_server(reply(500, {"error": "down"})) as server:
-        for _ in range(5):
+        for _ in range(7):
             out = drive(adapter_path, server.base_url, max_retries=0, timeout=2)
             assert isinstance(out.error, ServerError), out.error
-        out = drive(adapter_path, server.base_url, max_retries=0, timeout=2)
+    assert server.count(CHAT) == 7
+
+
+def test_enabled_breaker_fails_fast_through_every_path(adapter_path: Path) -> None:
+    opts = {"client_kwargs": {"circuit_breaker_threshold": 5}}
+    with fault_server(reply(500, {"error": "down"})) as server:
+        for _ in range(5):
+            out = drive(adapter_path, server.base_url, max_retries=0, timeout=2, **opts)
+            assert isinstance(out.error, ServerError), out.error
+        out = drive(adapter_path, server.base_url, max_retries=0, timeout=2, **opts)
     assert isinstance(out.error, CircuitOpenError), out.error
     assert server.count(CHAT) == 5

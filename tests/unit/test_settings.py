@@ -62,7 +62,7 @@ def test_defaults_without_env() -> None:
     assert settings.api_key is None
     assert settings.timeout == 600.0
     assert settings.max_retries == 2
-    assert settings.circuit_breaker_threshold == 5
+    assert settings.circuit_breaker_threshold == 0  # the breaker is opt-in
     assert "Authorization" not in settings.headers()
 
 

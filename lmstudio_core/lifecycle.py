@@ -1,0 +1,285 @@
+"""Client lifecycle for long-lived objects: one sync client, async connections per event loop.
+
+Real programs use one LLM object for a long time and run many event loops over its life:
+``asyncio.run()`` per request or notebook cell, pytest-asyncio's loop per test, LlamaIndex's
+sync wrappers (which run coroutines in a fresh loop, in a thread when a loop is already
+running), threads that each run a loop. An `httpx.AsyncClient` is bound to the loop it first
+ran in, so:
+
+- `LoopLocalAsyncHTTP` gives each running loop its own `httpx.AsyncClient` and closes it
+  *inside that loop* when the loop shuts down: ``asyncio.run``, ``asyncio.Runner`` and
+  pytest-asyncio call ``loop.shutdown_asyncgens()`` before closing a loop, and a tiny async
+  generator registered with the loop (its "closer") receives that call and awaits
+  ``aclose()``. A loop closed without that call (``loop.close()`` by hand, as LlamaIndex's
+  ``asyncio_run`` does) has its client's sockets released synchronously the next time any
+  loop asks for a client. No socket outlives its loop unclosed.
+- `CoreClients` owns the core clients behind one adapter object: the sync `LMStudioClient`
+  (httpx's sync pool is thread-safe, so one serves every thread) and one
+  `AsyncLMStudioClient` (whose HTTP pool is a `LoopLocalAsyncHTTP`), both created on first use
+  from settings fixed at that moment. Copies (``copy.copy``, ``copy.deepcopy``, pickling) start
+  with no clients, so a copy with another ``base_url`` talks to its own server and closing one
+  never closes another's pool.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import AsyncGenerator, Callable
+from contextlib import suppress
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # httpx and the client module load when a client is first created
+    import httpx
+
+    from lmstudio_core.client import AsyncLMStudioClient, LMStudioClient
+    from lmstudio_core.settings import LMStudioSettings
+
+__all__ = ["CONNECTION_FIELDS", "CoreClients", "LoopLocalAsyncHTTP", "OwnsCoreClients"]
+
+CONNECTION_FIELDS = (
+    "base_url",
+    "api_key",
+    "timeout",
+    "connect_timeout",
+    "max_retries",
+    "default_headers",
+    "verify",
+)
+"""The connection options every adapter declares, with the same meaning and default as
+`LMStudioSettings` (docs/configuration.md)."""
+
+
+async def _closer(http: httpx.AsyncClient) -> AsyncGenerator[None, None]:
+    """Parked at its ``yield`` until the loop's ``shutdown_asyncgens()`` closes it."""
+    try:
+        yield
+    finally:
+        await http.aclose()
+
+
+def _register_closer(http: httpx.AsyncClient) -> AsyncGenerator[None, None]:
+    """Start a closer in the running loop (synchronously: it reaches ``yield`` at once).
+
+    Calling ``__anext__()`` runs the loop's first-iteration hook, which adds the generator to
+    the loop's set of async generators that ``shutdown_asyncgens()`` closes. The caller keeps a
+    strong reference: the loop holds only a weak one.
+    """
+    closer = _closer(http)
+    step = closer.__anext__()
+    with suppress(StopIteration):
+        step.send(None)
+    return closer
+
+
+def _release_sockets(http: httpx.AsyncClient) -> None:
+    """Close, without a loop, the sockets of a client whose event loop was closed under it.
+
+    Best effort over httpx/httpcore/anyio internals: the transports cannot be closed the normal
+    way (that schedules a callback on the closed loop), so each is told its connection is lost,
+    which closes its socket. Anything unexpected is left to the garbage collector.
+    """
+    pool = getattr(getattr(http, "_transport", None), "_pool", None)
+    for connection in list(getattr(pool, "connections", ())):
+        stream = getattr(getattr(connection, "_connection", None), "_network_stream", None)
+        transport = getattr(getattr(stream, "_stream", None), "_transport", None)
+        lost = getattr(transport, "_call_connection_lost", None)
+        if lost is not None:
+            with suppress(Exception):
+                lost(None)
+
+
+class LoopLocalAsyncHTTP:
+    """One `httpx.AsyncClient` per running event loop, each closed when its loop shuts down.
+
+    Args:
+        factory: builds a new `httpx.AsyncClient` (called inside the loop that will use it).
+    """
+
+    def __init__(self, factory: Callable[[], httpx.AsyncClient]) -> None:
+        self._factory = factory
+        self._lock = threading.Lock()
+        # loop -> (its client, its closer); strong references, dropped once the loop is closed.
+        self._clients: dict[asyncio.AbstractEventLoop, tuple[httpx.AsyncClient, Any]] = {}
+
+    def get(self) -> httpx.AsyncClient:
+        """The client of the running event loop (created on first use in that loop)."""
+        loop = asyncio.get_running_loop()
+        entry = self._clients.get(loop)
+        if entry is not None:
+            return entry[0]
+        with self._lock:
+            self._forget_closed_loops()
+            http = self._factory()
+            self._clients[loop] = (http, _register_closer(http))
+            return http
+
+    def _forget_closed_loops(self) -> None:
+        for loop in [loop for loop in self._clients if loop.is_closed()]:
+            http, _ = self._clients.pop(loop)
+            if not http.is_closed:  # the loop was closed without shutdown_asyncgens()
+                _release_sockets(http)
+
+    async def aclose(self) -> None:
+        """Close the running loop's client; release those of loops that are already closed."""
+        loop = asyncio.get_running_loop()
+        with self._lock:
+            entry = self._clients.pop(loop, None)
+            self._forget_closed_loops()
+        if entry is not None:
+            http, closer = entry
+            await http.aclose()
+            await closer.aclose()
+
+
+class CoreClients:
+    """The core clients behind one long-lived object, created on first use and reused.
+
+    Thread-safe. Settings are fixed when the first client is built; a copy of this object
+    (``copy``, ``deepcopy``, pickle) has no clients and builds its own from its owner's
+    settings. Its owner's copies never share it (`OwnsCoreClients`).
+
+    Args:
+        settings: builds the `LMStudioSettings` (called once, on first use).
+        http_client: an `httpx.Client` of the user's for sync calls (never closed here).
+        async_http_client: an `httpx.AsyncClient` of the user's for async calls (never closed
+            here, and used from whatever loop calls; it is the user's to bind to one loop).
+        parse_think_tags: passed to both core clients.
+    """
+
+    def __init__(
+        self,
+        settings: Callable[[], LMStudioSettings],
+        *,
+        http_client: httpx.Client | None = None,
+        async_http_client: httpx.AsyncClient | None = None,
+        parse_think_tags: bool = True,
+    ) -> None:
+        self._make_settings = settings
+        self._http_client = http_client
+        self._async_http_client = async_http_client
+        self._parse_think_tags = parse_think_tags
+        self._settings: LMStudioSettings | None = None
+        self._sync: LMStudioClient | None = None
+        self._async: AsyncLMStudioClient | None = None
+        self._lock = threading.Lock()
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> None:
+        """An owner's deep copy builds its own clients (see `OwnsCoreClients`)."""
+        return
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickles carry no clients (connections cannot be pickled); the owner rebuilds them."""
+        return (_no_clients, ())
+
+    @property
+    def settings(self) -> LMStudioSettings:
+        """The settings the clients use (built on first access)."""
+        if self._settings is None:
+            with self._lock:
+                if self._settings is None:
+                    self._settings = self._make_settings()
+        return self._settings
+
+    @property
+    def sync(self) -> LMStudioClient:
+        """The sync client, shared by every thread."""
+        client = self._sync
+        if client is None:
+            settings = self.settings
+            with self._lock:
+                if self._sync is None:
+                    from lmstudio_core.client import LMStudioClient
+
+                    self._sync = LMStudioClient(
+                        settings,
+                        http_client=self._http_client,
+                        parse_think_tags=self._parse_think_tags,
+                    )
+                client = self._sync
+        return client
+
+    @property
+    def async_(self) -> AsyncLMStudioClient:
+        """The async client; its HTTP connections belong to the loop that uses them."""
+        client = self._async
+        if client is None:
+            settings = self.settings
+            with self._lock:
+                if self._async is None:
+                    from lmstudio_core.client import AsyncLMStudioClient
+
+                    self._async = AsyncLMStudioClient(
+                        settings,
+                        http_client=self._async_http_client,
+                        parse_think_tags=self._parse_think_tags,
+                    )
+                client = self._async
+        return client
+
+    def close(self) -> None:
+        """Close the sync client's connections (a user's httpx client stays open)."""
+        with self._lock:
+            client, self._sync = self._sync, None
+        if client is not None:
+            client.close()
+
+    async def aclose(self) -> None:
+        """Close the async connections of the running loop (a user's httpx client stays open)."""
+        if self._async is not None:
+            await self._async.aclose()
+
+
+def _no_clients() -> None:
+    """What an unpickled owner holds until it next needs a client."""
+    return
+
+
+_OWNER_LOCK = threading.Lock()
+
+
+class OwnsCoreClients:
+    """Mixin for a pydantic model that owns `CoreClients` in its private ``_clients``.
+
+    The model declares ``_clients: CoreClients | None = PrivateAttr(default=None)`` and
+    implements `_build_core_clients`. Clients are built on first use; a copy made by
+    ``model_copy``, ``copy.copy``, ``copy.deepcopy`` or pickling starts without them, so it
+    talks to its own ``base_url`` and closing it never closes the original's connections.
+    """
+
+    _clients: CoreClients | None
+
+    def _connection_settings(self) -> LMStudioSettings:
+        """`LMStudioSettings` from the owner's `CONNECTION_FIELDS` and its ``client_kwargs``."""
+        from lmstudio_core.settings import LMStudioSettings
+
+        values: dict[str, Any] = {name: getattr(self, name) for name in CONNECTION_FIELDS}
+        explicit = self.model_fields_set  # type: ignore[attr-defined]
+        for name, value in (getattr(self, "client_kwargs", None) or {}).items():
+            if name not in explicit:  # a field set by name wins over the same in client_kwargs
+                values[name] = value
+        values["default_headers"] = values["default_headers"] or {}
+        return LMStudioSettings(**values)
+
+    def _build_core_clients(self) -> CoreClients:
+        """The owner's clients (a subclass passes its http clients and parse options)."""
+        return CoreClients(self._connection_settings)
+
+    def _core_clients(self) -> CoreClients:
+        clients = self._clients
+        if clients is None:
+            with _OWNER_LOCK:
+                clients = self._clients
+                if clients is None:
+                    clients = self._clients = self._build_core_clients()
+        return clients
+
+    def __copy__(self) -> Any:
+        copied = super().__copy__()  # type: ignore[misc]
+        copied._clients = None
+        return copied
+
+    def __deepcopy__(self, memo: dict[int, Any] | None = None) -> Any:
+        copied = super().__deepcopy__(memo)  # type: ignore[misc]
+        copied._clients = None
+        return copied
