@@ -10,7 +10,9 @@ import asyncio
 import functools
 import os
 import ssl
+import threading
 import time
+import weakref
 from collections.abc import AsyncGenerator, Generator, Sequence
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -87,6 +89,7 @@ class _ClientBase:
     ) -> None:
         self.settings = _make_settings(settings, overrides)
         self._ops = Operations(self.settings, parse_think_tags)
+        self._lock = threading.Lock()
 
     @property
     def base_url(self) -> str:
@@ -171,10 +174,16 @@ class LMStudioClient(_ClientBase):
 
     @property
     def http(self) -> httpx.Client:
-        """The pooled `httpx.Client` (created on first use)."""
-        if self._http is None:
-            self._http = httpx.Client(**_http_options(self.settings))
-        return self._http
+        """The pooled `httpx.Client` (created on first use; one for every thread)."""
+        http = self._http
+        if http is None:
+            with self._lock:  # two threads' first calls must not each build (and leak) a pool
+                if self._http is None:
+                    self._http = httpx.Client(**_http_options(self.settings))
+                    # A client dropped without close() (most LLM objects are) closes its pool.
+                    weakref.finalize(self, self._http.close)
+                http = self._http
+        return http
 
     def _perform(self, step: Step) -> Any:
         if isinstance(step, Send):

@@ -106,6 +106,8 @@ class FakeLMStudio:
         api_key: when set, every request needs ``Authorization: Bearer <api_key>`` (else 401).
         default_reply: answer when no scripted reply is left; default text ``"ok"``.
         stream_pieces: chunks that text and tool arguments are split into when streaming.
+        port: the loopback port to listen on; 0 (default) picks a free one. A fixed port lets
+            a test start the server after its client has already tried to call it.
 
     Example:
         >>> with FakeLMStudio() as lms:  # doctest: +SKIP
@@ -121,6 +123,7 @@ class FakeLMStudio:
         api_key: str | None = None,
         default_reply: Reply | None = None,
         stream_pieces: int = 3,
+        port: int = 0,
     ) -> None:
         self.strict_models = models is not None
         """Whether unknown model names are rejected (True when ``models`` was given)."""
@@ -138,7 +141,7 @@ class FakeLMStudio:
         self._requests: list[RecordedRequest] = []
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
-        self._server = BackgroundServer(self._handle)
+        self._server = BackgroundServer(self._handle, port)
 
     # -- lifecycle ----------------------------------------------------------------------------
 

@@ -74,8 +74,8 @@ class _Handler(BaseHTTPRequestHandler):
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, app: App) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
+    def __init__(self, app: App, port: int = 0) -> None:
+        super().__init__(("127.0.0.1", port), _Handler)
         self.app = app
         self._open: set[socket.socket] = set()
         self._open_lock = threading.Lock()
@@ -102,10 +102,11 @@ class _Server(ThreadingHTTPServer):
 
 
 class BackgroundServer:
-    """Runs an `App` on ``127.0.0.1`` (a free port) in a daemon thread."""
+    """Runs an `App` on ``127.0.0.1`` (``port``, or a free port) in a daemon thread."""
 
-    def __init__(self, app: App) -> None:
+    def __init__(self, app: App, port: int = 0) -> None:
         self._app = app
+        self._want_port = port
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
 
@@ -125,7 +126,7 @@ class BackgroundServer:
         """Bind and start serving; does nothing if already running."""
         if self._server is not None:
             return
-        self._server = _Server(self._app)
+        self._server = _Server(self._app, self._want_port)
         self._thread = threading.Thread(
             target=self._server.serve_forever,
             kwargs={"poll_interval": 0.05},
