@@ -8,7 +8,12 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr, field
 
 from langchain_lmstudio._clients import CoreClients, client_settings
 from lmstudio_core.httpx_fields import AsyncHTTPClient, SyncHTTPClient
-from lmstudio_core.settings import api_key_from_env, base_url_from_env, normalize_base_url
+from lmstudio_core.settings import (
+    api_key_from_env,
+    base_url_from_env,
+    normalize_base_url,
+    reject_unknown_client_kwargs,
+)
 
 if TYPE_CHECKING:
     from lmstudio_core.client import AsyncLMStudioClient, LMStudioClient
@@ -39,6 +44,11 @@ class LMStudioConnection(BaseModel):
     """An `httpx.AsyncClient` to use for async calls (not closed by this object)."""
 
     _clients: CoreClients = PrivateAttr(default_factory=CoreClients)
+
+    def __init__(self, /, **data: Any) -> None:
+        # Here, not in a validator, so the UnknownOptionError is not wrapped by pydantic.
+        reject_unknown_client_kwargs(type(self).__name__, data.get("client_kwargs"))
+        super().__init__(**data)
 
     @field_validator("base_url")
     @classmethod

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from llama_index.core.bridge.pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr
+from pydantic import AliasChoices
 
 from lmstudio_core.httpx_fields import AsyncHTTPClient, SyncHTTPClient
-from lmstudio_core.settings import base_url_from_env
+from lmstudio_core.settings import base_url_from_env, reject_unknown_client_kwargs
 
 if TYPE_CHECKING:  # the client modules (and httpx) load when a client is first created
     from lmstudio_core.client import AsyncLMStudioClient, LMStudioClient
@@ -22,7 +23,9 @@ class LMStudioConnection(BaseModel):
 
     base_url: str = Field(
         default_factory=base_url_from_env,
-        description="LM Studio server URL (normalised to end in /v1). Env: LMSTUDIO_BASE_URL.",
+        validation_alias=AliasChoices("base_url", "api_base"),
+        description="LM Studio server URL (normalised to end in /v1; also accepted as api_base, "
+        "the OpenAILike name). Env: LMSTUDIO_BASE_URL.",
     )
     api_key: SecretStr | None = Field(
         default=None,
@@ -53,6 +56,11 @@ class LMStudioConnection(BaseModel):
 
     _client: LMStudioClient | None = PrivateAttr(default=None)
     _aclient: AsyncLMStudioClient | None = PrivateAttr(default=None)
+
+    def __init__(self, /, **data: Any) -> None:
+        # Here, not in a validator, so the UnknownOptionError is not wrapped by pydantic.
+        reject_unknown_client_kwargs(type(self).__name__, data.get("client_kwargs"))
+        super().__init__(**data)
 
     @property
     def client(self) -> LMStudioClient:

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from lmstudio_core.errors import check_options
 from lmstudio_core.flows import Close, Flow, Operations, Read, Send, Step, StreamReader
 from lmstudio_core.requests import ChatRequest
 from lmstudio_core.settings import LMStudioSettings
@@ -28,9 +29,13 @@ T = TypeVar("T")
 _LOOPBACK = ("localhost", "127.0.0.1", "::1", "[::1]")
 
 
+_CLIENT_ARGUMENTS = ("settings", "http_client", "parse_think_tags")
+
+
 def _make_settings(
-    settings: LMStudioSettings | None, overrides: dict[str, Any]
+    owner: str, settings: LMStudioSettings | None, overrides: dict[str, Any]
 ) -> LMStudioSettings:
+    check_options(owner, overrides, LMStudioSettings.model_fields, also=_CLIENT_ARGUMENTS)
     if settings is None:
         return LMStudioSettings(**overrides)
     if overrides:
@@ -84,7 +89,7 @@ class _ClientBase:
         parse_think_tags: bool,
         overrides: dict[str, Any],
     ) -> None:
-        self.settings = _make_settings(settings, overrides)
+        self.settings = _make_settings(type(self).__name__, settings, overrides)
         self._ops = Operations(self.settings, parse_think_tags)
 
     @property
