@@ -219,11 +219,30 @@ def accepted_names(model: type[BaseModel]) -> list[str]:
     return list(dict.fromkeys(names))
 
 
+_MIN_SECRET_PREFIX = 6
+"""A secret's prefix this long or longer is redacted too (``sk-lm-`` is LM Studio's)."""
+
+
 def redact(text: str, secrets: Sequence[str]) -> str:
-    """Replace every secret in ``text`` with ``***``."""
+    """Replace every secret in ``text`` with ``***``, and any leading piece of one.
+
+    Messages quote answers cut at a length limit, which can cut a token too: the piece that
+    remains (at least ``sk-lm-`` long) is redacted as well as whole tokens.
+    """
     for secret in secrets:
-        if secret:
-            text = text.replace(secret, "***")
+        if not secret:
+            continue
+        text = text.replace(secret, "***")
+        head = secret[: min(len(secret), _MIN_SECRET_PREFIX)]
+        start = text.find(head)
+        while start != -1:
+            end = start + len(head)
+            while (
+                end < len(text) and end - start < len(secret) and text[end] == secret[end - start]
+            ):
+                end += 1
+            text = text[:start] + "***" + text[end:]
+            start = text.find(head, start + 3)
     return text
 
 
