@@ -16,6 +16,7 @@ from lmstudio_core.settings import (
     api_key_from_env,
     base_url_from_env,
     normalize_base_url,
+    reject_unknown_client_kwargs,
     timeout_from_env,
 )
 
@@ -55,6 +56,11 @@ class LMStudioConnection(OwnsCoreClients, BaseModel):
     in the event loop it was first used in)."""
 
     _clients: CoreClients | None = PrivateAttr(default=None)
+
+    def __init__(self, /, **data: Any) -> None:
+        # Here, not in a validator, so the UnknownOptionError is not wrapped by pydantic.
+        reject_unknown_client_kwargs(type(self).__name__, data.get("client_kwargs"))
+        super().__init__(**data)
 
     @field_validator("base_url")
     @classmethod

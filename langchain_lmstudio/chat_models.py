@@ -34,7 +34,8 @@ from lmstudio_core import (
     map_tool_choice,
     parse_uri,
 )
-from lmstudio_core.requests import REQUEST_OPTION_FIELDS
+from lmstudio_core.errors import accepted_names
+from lmstudio_core.requests import REQUEST_OPTION_FIELDS, warn_unknown_options
 
 if TYPE_CHECKING:  # loaded when first used (import cost)
     from langchain_core.tools import BaseTool
@@ -119,15 +120,18 @@ class ChatLMStudio(LMStudioConnection, BaseChatModel):
     @model_validator(mode="before")
     @classmethod
     def _collect_model_kwargs(cls, values: Any) -> Any:
-        """Move unknown constructor arguments into ``model_kwargs`` (sent at the top level)."""
+        """Move unknown constructor arguments into ``model_kwargs`` (sent at the top level).
+
+        One that is not a known LM Studio / llama.cpp request option is likely a typo: it is
+        still sent, with a warning naming the closest field.
+        """
         if not isinstance(values, dict):
             return values
-        known = set(cls.model_fields) | {
-            field.alias for field in cls.model_fields.values() if field.alias
-        }
+        known = accepted_names(cls)
         unknown = {key: value for key, value in values.items() if key not in known}
         if not unknown:
             return values
+        warn_unknown_options(cls.__name__, unknown, fields=known, destination="model_kwargs")
         model_kwargs = dict(values.get("model_kwargs") or {})
         clashes = sorted(key for key in unknown if key in model_kwargs)
         if clashes:

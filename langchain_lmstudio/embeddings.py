@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from langchain_core.embeddings import Embeddings
 from pydantic import AliasChoices, ConfigDict, Field
 
 from langchain_lmstudio._connection import LMStudioConnection
+from lmstudio_core.errors import accepted_names, check_options
 
 __all__ = ["LMStudioEmbeddings"]
 
@@ -36,6 +39,11 @@ class LMStudioEmbeddings(LMStudioConnection, Embeddings):
         default=512, ge=1, validation_alias=AliasChoices("batch_size", "chunk_size")
     )
     """Texts per request (also accepted as ``chunk_size``)."""
+
+    def __init__(self, /, **data: Any) -> None:
+        """Unknown keywords raise `UnknownOptionError` (the request body has no place for them)."""
+        check_options(type(self).__name__, data, accepted_names(type(self)))
+        super().__init__(**data)
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         """One vector per text, in order."""

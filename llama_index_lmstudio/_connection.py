@@ -16,6 +16,7 @@ from llama_index.core.bridge.pydantic import (
     SecretStr,
     field_validator,
 )
+from pydantic import AliasChoices
 
 from lmstudio_core.httpx_fields import AsyncHTTPClient, SyncHTTPClient
 from lmstudio_core.lifecycle import CoreClients, OwnsCoreClients
@@ -23,6 +24,7 @@ from lmstudio_core.settings import (
     api_key_from_env,
     base_url_from_env,
     normalize_base_url,
+    reject_unknown_client_kwargs,
     timeout_from_env,
 )
 
@@ -40,7 +42,9 @@ class LMStudioConnection(OwnsCoreClients, BaseModel):
     base_url: str = Field(
         default_factory=base_url_from_env,
         validate_default=True,
-        description="LM Studio server URL (normalised to end in /v1). Env: LMSTUDIO_BASE_URL.",
+        validation_alias=AliasChoices("base_url", "api_base"),
+        description="LM Studio server URL (normalised to end in /v1; also accepted as api_base, "
+        "the OpenAILike name). Env: LMSTUDIO_BASE_URL.",
     )
     api_key: SecretStr | None = Field(
         default_factory=api_key_from_env,
@@ -100,6 +104,11 @@ class LMStudioConnection(OwnsCoreClients, BaseModel):
             async_http_client=self.async_http_client,
             parse_think_tags=getattr(self, "parse_think_tags", True),  # the LLM's field
         )
+
+    def __init__(self, /, **data: Any) -> None:
+        # Here, not in a validator, so the UnknownOptionError is not wrapped by pydantic.
+        reject_unknown_client_kwargs(type(self).__name__, data.get("client_kwargs"))
+        super().__init__(**data)
 
     @property
     def client(self) -> LMStudioClient:

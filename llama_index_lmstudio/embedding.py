@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from llama_index.core.base.embeddings.base import BaseEmbedding, Embedding
 from llama_index.core.bridge.pydantic import Field
 
 from llama_index_lmstudio._connection import LMStudioConnection
+from lmstudio_core.errors import accepted_names, check_options
 
 __all__ = ["LMStudioEmbedding"]
 
@@ -22,13 +25,19 @@ class LMStudioEmbedding(LMStudioConnection, BaseEmbedding):
         ```
 
     Only strings are sent (never token ids); vectors come back in input order. Leave
-    ``model_name`` out to use the one embedding model loaded in LM Studio.
+    ``model_name`` out to use the one embedding model loaded in LM Studio. ``api_base`` is an
+    alias of ``base_url``; any other unknown keyword raises `UnknownOptionError`.
     """
 
     model_name: str | None = Field(  # type: ignore[assignment]
         default=None,
         description="Embedding model key; None uses the single loaded embedding model.",
     )
+
+    def __init__(self, /, **data: Any) -> None:
+        """Unknown keywords raise `UnknownOptionError` (the request body has no place for them)."""
+        check_options(type(self).__name__, data, accepted_names(type(self)))
+        super().__init__(**data)
 
     @classmethod
     def class_name(cls) -> str:

@@ -28,7 +28,7 @@ from llama_index.core.base.llms.types import (
     MessageRole,
     ToolCallBlock,
 )
-from llama_index.core.bridge.pydantic import Field, PrivateAttr
+from llama_index.core.bridge.pydantic import Field, PrivateAttr, model_validator
 from llama_index.core.constants import DEFAULT_CONTEXT_WINDOW, DEFAULT_NUM_OUTPUTS
 from llama_index.core.llms.callbacks import llm_chat_callback, llm_completion_callback
 from llama_index.core.llms.function_calling import FunctionCallingLLM
@@ -52,7 +52,8 @@ from lmstudio_core import (
     LMStudioTimeoutError,
     json_schema_format,
 )
-from lmstudio_core.requests import REQUEST_OPTION_FIELDS
+from lmstudio_core.errors import accepted_names
+from lmstudio_core.requests import REQUEST_OPTION_FIELDS, warn_unknown_options
 
 if TYPE_CHECKING:
     from llama_index.core.tools.types import BaseTool
@@ -76,7 +77,9 @@ class LMStudio(LMStudioConnection, FunctionCallingLLM):
 
     Leave ``model`` out to use the one LLM loaded in LM Studio; leave ``context_window`` out to
     ask the server for the loaded context length. Anything in ``additional_kwargs`` (or passed
-    as a keyword to a call) is sent at the top level of the request JSON.
+    as a keyword to a call) is sent at the top level of the request JSON; so is an unknown
+    constructor keyword (``cache_prompt=True``), with a warning unless it is a known LM Studio
+    or llama.cpp option. ``api_base`` is accepted as an alias of ``base_url``.
     """
 
     model: str | None = Field(
@@ -125,6 +128,29 @@ class LMStudio(LMStudioConnection, FunctionCallingLLM):
         description="Move inline <think>...</think> text out of the answer into reasoning.",
     )
     _facts: tuple[str, int, bool] | None = PrivateAttr(default=None)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _collect_additional_kwargs(cls, values: Any) -> Any:
+        """Move unknown constructor keywords into ``additional_kwargs`` (sent at the top level).
+
+        A known LM Studio / llama.cpp request option (``cache_prompt``, ``mirostat``, ...) goes
+        quietly; anything else is likely a typo: still sent, with a warning naming the closest
+        field (as `ChatLMStudio` does with ``model_kwargs``).
+        """
+        if not isinstance(values, dict):
+            return values
+        known = accepted_names(cls)
+        unknown = {key: value for key, value in values.items() if key not in known}
+        if not unknown:
+            return values
+        warn_unknown_options(cls.__name__, unknown, fields=known, destination="additional_kwargs")
+        additional = dict(values.get("additional_kwargs") or {})
+        clashes = sorted(key for key in unknown if key in additional)
+        if clashes:
+            raise ValueError(f"{clashes} given both as arguments and in additional_kwargs.")
+        kept = {key: value for key, value in values.items() if key in known}
+        return {**kept, "additional_kwargs": {**additional, **unknown}}
 
     @classmethod
     def class_name(cls) -> str:

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
         LMStudioTimeoutError,
         ModelNotFoundError,
         ServerError,
+        UnknownOptionError,
     )
     from lmstudio_core.requests import ChatRequest, json_schema_format, map_tool_choice
     from lmstudio_core.settings import DEFAULT_BASE_URL, LMStudioSettings, parse_uri
@@ -67,6 +68,7 @@ _LAZY: dict[str, str] = {
     "LMStudioTimeoutError": "lmstudio_core.errors",
     "ModelNotFoundError": "lmstudio_core.errors",
     "ServerError": "lmstudio_core.errors",
+    "UnknownOptionError": "lmstudio_core.errors",
     "ChatRequest": "lmstudio_core.requests",
     "json_schema_format": "lmstudio_core.requests",
     "map_tool_choice": "lmstudio_core.requests",
@@ -112,6 +114,7 @@ __all__ = [
     "StreamAccumulator",
     "ToolCall",
     "ToolCallDelta",
+    "UnknownOptionError",
     "Usage",
     "json_schema_format",
     "map_tool_choice",

@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from lmstudio_core.errors import LMStudioError, check_options, redact_error
 from lmstudio_core.flows import Close, Flow, Operations, Read, Send, Step, StreamReader
 from lmstudio_core.lifecycle import LoopLocalAsyncHTTP
 from lmstudio_core.requests import ChatRequest
@@ -31,9 +32,13 @@ T = TypeVar("T")
 _LOOPBACK = ("localhost", "127.0.0.1", "::1", "[::1]")
 
 
+_CLIENT_ARGUMENTS = ("settings", "http_client", "parse_think_tags")
+
+
 def _make_settings(
-    settings: LMStudioSettings | None, overrides: dict[str, Any]
+    owner: str, settings: LMStudioSettings | None, overrides: dict[str, Any]
 ) -> LMStudioSettings:
+    check_options(owner, overrides, LMStudioSettings.model_fields, also=_CLIENT_ARGUMENTS)
     if settings is None:
         return LMStudioSettings(**overrides)
     if overrides:
@@ -87,9 +92,17 @@ class _ClientBase:
         parse_think_tags: bool,
         overrides: dict[str, Any],
     ) -> None:
-        self.settings = _make_settings(settings, overrides)
+        self.settings = _make_settings(type(self).__name__, settings, overrides)
         self._ops = Operations(self.settings, parse_think_tags)
         self._lock = threading.Lock()
+
+    def _redact(self, error: LMStudioError) -> None:
+        """Remove the API token from everything ``error`` says, in place.
+
+        The one redaction point: called wherever an error leaves a flow (`_run`) or a stream
+        (`_iterate`), so every error the library raises passes through it.
+        """
+        redact_error(error, self.settings.secrets())
 
     @property
     def base_url(self) -> str:
@@ -110,22 +123,26 @@ class ChatStream:
         self._iterator = self._iterate()
 
     def _iterate(self) -> Generator[ChatDelta, None, None]:
-        response, reader = self._client._run(self._client._ops.open_stream(self._request))
-        self._reader = reader
-        if response is None:
-            yield from reader.pending
-            return
         try:
-            feed = reader.feed
-            for data in response.iter_bytes():
-                deltas = feed(data)
-                if deltas:
-                    yield from deltas
-            yield from reader.finish()
-        except httpx.HTTPError as exc:
-            raise reader.transport_failure(exc) from exc
-        finally:
-            response.close()
+            response, reader = self._client._run(self._client._ops.open_stream(self._request))
+            self._reader = reader
+            if response is None:
+                yield from reader.pending
+                return
+            try:
+                feed = reader.feed
+                for data in response.iter_bytes():
+                    deltas = feed(data)
+                    if deltas:
+                        yield from deltas
+                yield from reader.finish()
+            except httpx.HTTPError as exc:
+                raise reader.transport_failure(exc) from exc
+            finally:
+                response.close()
+        except LMStudioError as exc:
+            self._client._redact(exc)
+            raise
 
     def __iter__(self) -> Generator[ChatDelta, None, None]:
         return self._iterator
@@ -204,6 +221,9 @@ class LMStudioClient(_ClientBase):
                 step = flow.throw(error) if error is not None else flow.send(value)
             except StopIteration as stop:
                 return stop.value  # type: ignore[no-any-return]
+            except LMStudioError as exc:
+                self._redact(exc)
+                raise
             value = error = None
             try:
                 value = self._perform(step)
@@ -283,23 +303,28 @@ class AsyncChatStream:
         self._iterator = self._iterate()
 
     async def _iterate(self) -> AsyncGenerator[ChatDelta, None]:
-        response, reader = await self._client._run(self._client._ops.open_stream(self._request))
-        self._reader = reader
-        if response is None:
-            for delta in reader.pending:
-                yield delta
-            return
         try:
-            feed = reader.feed
-            async for data in response.aiter_bytes():
-                for delta in feed(data):
+            client = self._client
+            response, reader = await client._run(client._ops.open_stream(self._request))
+            self._reader = reader
+            if response is None:
+                for delta in reader.pending:
                     yield delta
-            for delta in reader.finish():
-                yield delta
-        except httpx.HTTPError as exc:
-            raise reader.transport_failure(exc) from exc
-        finally:
-            await response.aclose()
+                return
+            try:
+                feed = reader.feed
+                async for data in response.aiter_bytes():
+                    for delta in feed(data):
+                        yield delta
+                for delta in reader.finish():
+                    yield delta
+            except httpx.HTTPError as exc:
+                raise reader.transport_failure(exc) from exc
+            finally:
+                await response.aclose()
+        except LMStudioError as exc:
+            self._client._redact(exc)
+            raise
 
     def __aiter__(self) -> AsyncGenerator[ChatDelta, None]:
         return self._iterator
@@ -380,6 +405,9 @@ class AsyncLMStudioClient(_ClientBase):
                 step = flow.throw(error) if error is not None else flow.send(value)
             except StopIteration as stop:
                 return stop.value  # type: ignore[no-any-return]
+            except LMStudioError as exc:
+                self._redact(exc)
+                raise
             value = error = None
             try:
                 value = await self._perform(step)

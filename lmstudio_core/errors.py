@@ -7,9 +7,12 @@ into the right typed error with a message that says what to do next.
 
 from __future__ import annotations
 
+import difflib
 import json
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Collection, Iterable, Sequence
+from typing import Any, TypeVar
+
+from pydantic import AliasChoices, BaseModel
 
 __all__ = [
     "AuthenticationError",
@@ -23,8 +26,14 @@ __all__ = [
     "LMStudioTimeoutError",
     "ModelNotFoundError",
     "ServerError",
+    "UnknownOptionError",
+    "accepted_names",
+    "check_options",
     "classify",
+    "closest_option",
     "error_message_of",
+    "redact",
+    "redact_error",
 ]
 
 _MAX_DETAIL = 500
@@ -129,8 +138,154 @@ class InvalidRequestError(LMStudioError, ValueError):
     """An option or input is invalid; raised before anything is sent."""
 
 
+class UnknownOptionError(InvalidRequestError, TypeError):
+    """A keyword argument that is not an option (usually a typo); the message names the closest.
+
+    Also a `TypeError`, as Python raises for an unexpected keyword argument.
+
+    Attributes:
+        option: the unknown name.
+        suggestion: the closest valid option, or ``None`` when nothing is close.
+        valid_options: every valid option, in declaration order.
+    """
+
+    def __init__(self, owner: str, option: str, valid_options: Iterable[str]) -> None:
+        valid = list(dict.fromkeys(valid_options))
+        self.suggestion = closest_option(option, valid)
+        hint = f"; did you mean {self.suggestion!r}?" if self.suggestion else "."
+        super().__init__(
+            f"{owner} got an unknown option {option!r}{hint} Valid options: {', '.join(valid)}."
+        )
+        self.option = option
+        self.valid_options = valid
+
+
 class CircuitOpenError(LMStudioError):
     """Recent requests to this server kept failing, so calls fail fast until the cool-down ends."""
+
+
+_OPTION_SYNONYMS = {
+    "api_base": "base_url",
+    "openai_api_base": "base_url",
+    "base_uri": "base_url",
+    "host": "base_url",
+    "url": "base_url",
+    "openai_api_key": "api_key",
+    "api_token": "api_key",
+    "token": "api_key",
+    "request_timeout": "timeout",
+    "read_timeout": "timeout",
+    "max_retry": "max_retries",
+    "retries": "max_retries",
+    "headers": "default_headers",
+    "model_name": "model",
+}
+"""Names other clients use (OpenAI, Ollama, ...) for an option, when not close in spelling."""
+
+
+def closest_option(name: str, valid: Collection[str]) -> str | None:
+    """The valid option ``name`` most likely means (a close spelling, or a known synonym)."""
+    synonym = _OPTION_SYNONYMS.get(name)
+    if synonym in valid:
+        return synonym
+    matches = difflib.get_close_matches(name, list(valid), n=1)
+    return matches[0] if matches else None
+
+
+def check_options(
+    owner: str, given: Iterable[str], valid: Collection[str], *, also: Collection[str] = ()
+) -> None:
+    """Raise `UnknownOptionError` for the first name in ``given`` that is not in ``valid``.
+
+    Args:
+        owner: what received the options, quoted in the message (e.g. ``LMStudioSettings``).
+        given: the keyword names received.
+        valid: the accepted names.
+        also: further accepted names (listed after ``valid``), e.g. a client's own arguments.
+    """
+    for name in given:
+        if name not in valid and name not in also:
+            raise UnknownOptionError(owner, name, [*valid, *also])
+
+
+def accepted_names(model: type[BaseModel]) -> list[str]:
+    """The keywords a pydantic model accepts: field names, aliases and validation aliases."""
+    names: list[str] = []
+    for name, field in model.model_fields.items():
+        names.append(name)
+        alias = field.validation_alias
+        choices = alias.choices if isinstance(alias, AliasChoices) else [alias, field.alias]
+        names.extend(choice for choice in choices if isinstance(choice, str))
+    return list(dict.fromkeys(names))
+
+
+_MIN_SECRET_PREFIX = 6
+"""A secret's prefix this long or longer is redacted too (``sk-lm-`` is LM Studio's)."""
+
+
+def redact(text: str, secrets: Sequence[str]) -> str:
+    """Replace every secret in ``text`` with ``***``, and any leading piece of one.
+
+    Messages quote answers cut at a length limit, which can cut a token too: the piece that
+    remains (at least ``sk-lm-`` long) is redacted as well as whole tokens.
+    """
+    for secret in secrets:
+        if not secret:
+            continue
+        text = text.replace(secret, "***")
+        head = secret[: min(len(secret), _MIN_SECRET_PREFIX)]
+        start = text.find(head)
+        while start != -1:
+            end = start + len(head)
+            while (
+                end < len(text) and end - start < len(secret) and text[end] == secret[end - start]
+            ):
+                end += 1
+            text = text[:start] + "***" + text[end:]
+            start = text.find(head, start + 3)
+    return text
+
+
+def _scrub(value: Any, secrets: Sequence[str]) -> Any:
+    """``value`` with every secret replaced in every string it holds (models copied)."""
+    if isinstance(value, str):
+        return redact(value, secrets)
+    if isinstance(value, dict):
+        return {_scrub(k, secrets): _scrub(v, secrets) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(_scrub(item, secrets) for item in value)
+    if isinstance(value, BaseModel):
+        fields = type(value).model_fields
+        return value.model_copy(
+            update={name: _scrub(getattr(value, name), secrets) for name in fields}
+        )
+    return value
+
+
+E = TypeVar("E", bound=LMStudioError)
+
+
+def redact_error(error: E, secrets: Sequence[str]) -> E:
+    """Remove ``secrets`` from everything ``error`` exposes, in place, and return it.
+
+    Covers the message, ``args``, ``body``, ``partial`` (content, reasoning, tool arguments, raw
+    chunks), and every `LMStudioError` in its cause/context chain. The client shells call this
+    once, where an error leaves a flow or a stream: the one redaction point of the library.
+    """
+    secrets = tuple(secret for secret in secrets if secret)
+    if not secrets:
+        return error
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, LMStudioError):
+            current.message = redact(current.message, secrets)
+            current.args = tuple(_scrub(arg, secrets) for arg in current.args)
+            current.body = _scrub(current.body, secrets)
+            current.partial = _scrub(current.partial, secrets)
+        current = current.__cause__ or current.__context__
+    return error
 
 
 _CONTEXT_MARKERS = (

@@ -100,14 +100,6 @@ _SERVER_FAULTS = (
 )
 
 
-def redact(text: str, secrets: Sequence[str]) -> str:
-    """Replace every secret in ``text`` with ``***``."""
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "***")
-    return text
-
-
 def _timeout_in_force(exc: httpx.TimeoutException, phase: str) -> object:
     """The limit httpx really applied (from the request, so also a user's own http client's)."""
     try:
@@ -268,7 +260,6 @@ class Operations:
         self.settings = settings
         self.parse_think_tags = parse_think_tags
         self.headers = settings.headers()
-        self._secrets = settings.secrets()
         base = settings.base_url
         root = settings.root_url
         self.chat_url = f"{base}/chat/completions"
@@ -300,30 +291,21 @@ class Operations:
         model: str | None = None,
         available_models: Sequence[str] | None = None,
     ) -> LMStudioError:
-        """Classify an error answer, with the token redacted from everything it says."""
-        error = classify(
+        """Classify an error answer (the client shells redact the token from what it says)."""
+        return classify(
             status,
             body,
             base_url=self.settings.base_url,
             model=model,
             available_models=available_models,
         )
-        if self._secrets:
-            error.message = redact(error.message, self._secrets)
-            error.args = (error.message,)
-            if isinstance(error.body, str):
-                error.body = redact(error.body, self._secrets)
-            elif error.body is not None:
-                error.body = json.loads(redact(json.dumps(error.body), self._secrets))
-        return error
 
     def redirect_error(self, url: str, status: int, location: str | None) -> LMStudioError:
         """A 3xx answer: redirects are never followed, so the token cannot leak to another host."""
-        target = redact(location or "nowhere", self._secrets)
         return BadRequestError(
-            f"{url} answered with a redirect (HTTP {status}) to {target!r}. Redirects are not "
-            "followed, so the API token is never sent to another host: set base_url to the "
-            "server's real address (e.g. http://localhost:1234/v1).",
+            f"{url} answered with a redirect (HTTP {status}) to {location or 'nowhere'!r}. "
+            "Redirects are not followed, so the API token is never sent to another host: set "
+            "base_url to the server's real address (e.g. http://localhost:1234/v1).",
             status_code=status,
         )
 

@@ -11,7 +11,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
-from lmstudio_core.errors import InvalidRequestError
+from lmstudio_core.errors import InvalidRequestError, check_options
 
 __all__ = [
     "API_KEY_ENV_VARS",
@@ -23,6 +23,7 @@ __all__ = [
     "base_url_from_env",
     "normalize_base_url",
     "parse_uri",
+    "reject_unknown_client_kwargs",
     "timeout_from_env",
 ]
 
@@ -92,10 +93,14 @@ def timeout_from_env() -> float | None:
 class LMStudioSettings(BaseModel):
     """How to reach an LM Studio server and how patiently.
 
-    Every field has a default that works with a stock LM Studio on this machine.
+    Every field has a default that works with a stock LM Studio on this machine. An unknown
+    keyword raises `UnknownOptionError` naming the closest field (a typo never falls back to a
+    default silently).
     """
 
-    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True, defer_build=True)
+    model_config = ConfigDict(
+        frozen=True, arbitrary_types_allowed=True, defer_build=True, extra="forbid"
+    )
 
     base_url: str = Field(default_factory=base_url_from_env, validate_default=True)
     """OpenAI-compatible base URL; normalised to end in ``/v1``. Env: ``LMSTUDIO_BASE_URL``."""
@@ -127,6 +132,11 @@ class LMStudioSettings(BaseModel):
     verify: bool | str = True
     """TLS verification for https URLs (a CA bundle path, or ``False`` to disable explicitly)."""
 
+    def __init__(self, /, **data: Any) -> None:
+        # Checked here, not in a validator: pydantic would wrap the error in a ValidationError.
+        check_options(type(self).__name__, data, type(self).model_fields)
+        super().__init__(**data)
+
     @field_validator("base_url")
     @classmethod
     def _normalize(cls, value: str) -> str:
@@ -156,6 +166,15 @@ class LMStudioSettings(BaseModel):
     def secrets(self) -> tuple[str, ...]:
         """Strings that must never appear in messages (the token), for redaction."""
         return (self.api_key.get_secret_value(),) if self.api_key is not None else ()
+
+
+def reject_unknown_client_kwargs(owner: str, client_kwargs: Any) -> None:
+    """Raise `UnknownOptionError` for an adapter's ``client_kwargs`` key that is not a setting.
+
+    The adapters call it on construction, so a typo fails at once, not at the first request.
+    """
+    if isinstance(client_kwargs, dict):
+        check_options(f"{owner} client_kwargs", client_kwargs, LMStudioSettings.model_fields)
 
 
 class ParsedURI(BaseModel):

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
-import traceback
 from typing import Any
 
 import pytest
@@ -19,30 +17,7 @@ from tests.faults.fault_server import (
     stall,
 )
 from tests.faults.paths import Path, adapter_available, drive
-from tests.security.conftest import TOKEN
-
-LOGGERS = ("lmstudio_core", "httpx", "httpcore", "langchain_lmstudio", "llama_index_lmstudio")
-
-
-def _everything_about(error: BaseException) -> str:
-    """Every text an error exposes: message, repr, args, body, partial and the cause chain."""
-    parts = [str(error), repr(error), repr(error.args)]
-    parts += traceback.format_exception(type(error), error, error.__traceback__)
-    if isinstance(error, LMStudioError):
-        parts += [repr(error.body), repr(error.partial)]
-    cause = error.__cause__ or error.__context__
-    while cause is not None:
-        parts += [str(cause), repr(cause)]
-        cause = cause.__cause__ or cause.__context__
-    return "\n".join(parts)
-
-
-@pytest.fixture
-def debug_logs(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
-    """Everything the library and httpx log at DEBUG."""
-    for name in LOGGERS:
-        caplog.set_level(logging.DEBUG, logger=name)
-    return caplog
+from tests.security.conftest import TOKEN, everything_about
 
 
 def test_settings_and_clients_hide_the_token() -> None:
@@ -114,7 +89,7 @@ def _check_no_leak(path: Path, kind: str, debug_logs: pytest.LogCaptureFixture) 
         assert out.error is None, out.error
     else:
         assert isinstance(out.error, LMStudioError), out.error
-        assert TOKEN not in _everything_about(out.error)
+        assert TOKEN not in everything_about(out.error)
     assert TOKEN not in debug_logs.text
     assert any(r.name.startswith(("httpx", "httpcore")) for r in debug_logs.records)
 
@@ -124,7 +99,7 @@ def test_token_not_in_connection_refused_error(
 ) -> None:
     out = drive(path, closed_port_url(), max_retries=1, timeout=1, api_key=TOKEN)
     assert isinstance(out.error, LMStudioError)
-    assert TOKEN not in _everything_about(out.error)
+    assert TOKEN not in everything_about(out.error)
     assert TOKEN not in debug_logs.text
 
 
