@@ -50,6 +50,7 @@ from lmstudio_core import (
     LMStudioConnectionError,
     LMStudioError,
     LMStudioTimeoutError,
+    ModelFacts,
     json_schema_format,
 )
 from lmstudio_core.requests import REQUEST_OPTION_FIELDS
@@ -124,7 +125,7 @@ class LMStudio(LMStudioConnection, FunctionCallingLLM):
         default=True,
         description="Move inline <think>...</think> text out of the answer into reasoning.",
     )
-    _facts: tuple[str, int, bool] | None = PrivateAttr(default=None)
+    _facts: tuple[ModelFacts | None, tuple[str, int, bool]] | None = PrivateAttr(default=None)
 
     @classmethod
     def class_name(cls) -> str:
@@ -134,25 +135,39 @@ class LMStudio(LMStudioConnection, FunctionCallingLLM):
     # -- server facts ---------------------------------------------------------------
 
     def _server_facts(self) -> tuple[str, int, bool]:
-        """``(model, context window, calls tools)``, asked from the server once."""
-        if self._facts is not None:
-            return self._facts
-        model = self.model or self.client.default_model()
-        context = self.context_window
-        tools = self.is_function_calling_model
-        cacheable = True
-        if context is None or tools is None:
-            try:
-                info = self.client.model_info(model)
-                if tools is None and info is not None:
-                    tools = info.supports_tools
-                if context is None:
-                    context = (info.context_length if info else None) or (
-                        self.client.context_length(model)
-                    )
-            except LMStudioError as exc:
-                cacheable = not isinstance(exc, LMStudioConnectionError | LMStudioTimeoutError)
-                log.warning("Could not read model %r from the server catalog: %s", model, exc)
+        """``(model, context window, calls tools)``; the core client caches the server's answer.
+
+        Fields set by the user win and are not asked for. Without ``model`` a failure raises
+        (there is nothing to name); with it, the catalog failing falls back to LlamaIndex's
+        default context window (kept, unless the server was unreachable).
+        """
+        model, context, tools = self.model, self.context_window, self.is_function_calling_model
+        if model is not None and context is not None and tools is not None:
+            return model, context, tools
+        if self._facts is not None and self._facts[0] is None:
+            return self._facts[1]
+        facts: ModelFacts | None = None
+        try:
+            facts = self.client.model_facts(model)
+        except LMStudioError as exc:
+            if model is None:
+                raise
+            log.warning("Could not read model %r from the server catalog: %s", model, exc)
+            if isinstance(exc, LMStudioConnectionError | LMStudioTimeoutError):
+                return self._with_defaults(model, context, tools)
+        else:
+            if self._facts is not None and self._facts[0] is facts:
+                return self._facts[1]
+            model = facts.model
+            context = context if context is not None else facts.context_length
+            tools = tools if tools is not None else facts.tools
+        result = self._with_defaults(model, context, tools)
+        self._facts = (facts, result)
+        return result
+
+    def _with_defaults(
+        self, model: str, context: int | None, tools: bool | None
+    ) -> tuple[str, int, bool]:
         if context is None:
             log.warning(
                 "LM Studio did not report a context length for %r; assuming %d tokens. "
@@ -161,10 +176,7 @@ class LMStudio(LMStudioConnection, FunctionCallingLLM):
                 DEFAULT_CONTEXT_WINDOW,
             )
             context = DEFAULT_CONTEXT_WINDOW
-        facts = (model, context, True if tools is None else tools)
-        if cacheable:
-            self._facts = facts
-        return facts
+        return model, context, True if tools is None else tools
 
     @property
     def metadata(self) -> LLMMetadata:
