@@ -30,6 +30,11 @@ from llama_index.core.base.llms.types import (
 )
 from llama_index.core.bridge.pydantic import Field, PrivateAttr
 from llama_index.core.constants import DEFAULT_CONTEXT_WINDOW, DEFAULT_NUM_OUTPUTS
+from llama_index.core.instrumentation.events.llm import (
+    LLMStructuredPredictEndEvent,
+    LLMStructuredPredictInProgressEvent,
+    LLMStructuredPredictStartEvent,
+)
 from llama_index.core.llms.callbacks import llm_chat_callback, llm_completion_callback
 from llama_index.core.llms.function_calling import FunctionCallingLLM
 from llama_index.core.llms.llm import ToolSelection
@@ -226,14 +231,19 @@ class LMStudio(LMStudioConnection, FunctionCallingLLM):
 
     @llm_chat_callback()
     def stream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseGen:
-        """Stream a chat answer; the last response carries usage, stats and finish reason."""
+        """Stream a chat answer; the last response carries usage, stats and finish reason.
+
+        Chunks that add no text, reasoning or tool call (the finish reason, the usage) are not
+        yielded on their own: what they say arrives with that last response.
+        """
         request = self._request(messages, stream=True, **kwargs)
 
         def gen() -> Generator[ChatResponse, None, None]:
             state = StreamState()
             with self.client.chat_stream(request) as stream:
                 for delta in stream:
-                    yield state.update(delta)
+                    if state.adds_output(delta):
+                        yield state.update(delta)
                 yield state.finish(stream.result())
 
         return gen()
@@ -249,7 +259,8 @@ class LMStudio(LMStudioConnection, FunctionCallingLLM):
             state = StreamState()
             async with self.async_client.chat_stream(request) as stream:
                 async for delta in stream:
-                    yield state.update(delta)
+                    if state.adds_output(delta):
+                        yield state.update(delta)
                 yield state.finish(stream.result())
 
         return gen()
@@ -358,9 +369,12 @@ class LMStudio(LMStudioConnection, FunctionCallingLLM):
                 output_cls, prompt, llm_kwargs, **prompt_args
             )
             return result
+        _structured_start(output_cls, prompt, prompt_args)
         messages = prompt.format_messages(**prompt_args)
         response = self.chat(messages, **self._structured_kwargs(output_cls, llm_kwargs))
-        return _parse_output(output_cls, response)
+        output = _parse_output(output_cls, response)
+        dispatcher.event(LLMStructuredPredictEndEvent(output=output))
+        return output
 
     @dispatcher.span
     async def astructured_predict(
@@ -376,9 +390,12 @@ class LMStudio(LMStudioConnection, FunctionCallingLLM):
                 output_cls, prompt, llm_kwargs, **prompt_args
             )
             return result
+        _structured_start(output_cls, prompt, prompt_args)
         messages = prompt.format_messages(**prompt_args)
         response = await self.achat(messages, **self._structured_kwargs(output_cls, llm_kwargs))
-        return _parse_output(output_cls, response)
+        output = _parse_output(output_cls, response)
+        dispatcher.event(LLMStructuredPredictEndEvent(output=output))
+        return output
 
     @dispatcher.span
     def stream_structured_predict(
@@ -392,14 +409,19 @@ class LMStudio(LMStudioConnection, FunctionCallingLLM):
         if self.pydantic_program_mode != PydanticProgramMode.DEFAULT:
             return super().stream_structured_predict(output_cls, prompt, llm_kwargs, **prompt_args)
         messages = prompt.format_messages(**prompt_args)
-        responses = self.stream_chat(messages, **self._structured_kwargs(output_cls, llm_kwargs))
 
         def gen() -> Generator[Model | FlexibleModel, None, None]:
+            _structured_start(output_cls, prompt, prompt_args)
+            responses = self.stream_chat(
+                messages, **self._structured_kwargs(output_cls, llm_kwargs)
+            )
             parser = _PartialObjects(output_cls)
             for response in responses:
                 parsed = parser.feed(response)
                 if parsed is not None:
+                    dispatcher.event(LLMStructuredPredictInProgressEvent(output=parsed))
                     yield parsed
+            dispatcher.event(LLMStructuredPredictEndEvent(output=parser.last))
 
         return gen()
 
@@ -417,22 +439,36 @@ class LMStudio(LMStudioConnection, FunctionCallingLLM):
                 output_cls, prompt, llm_kwargs, **prompt_args
             )
         messages = prompt.format_messages(**prompt_args)
-        responses = await self.astream_chat(
-            messages, **self._structured_kwargs(output_cls, llm_kwargs)
-        )
 
         async def gen() -> AsyncGenerator[Model | FlexibleModel, None]:
+            _structured_start(output_cls, prompt, prompt_args)
+            responses = await self.astream_chat(
+                messages, **self._structured_kwargs(output_cls, llm_kwargs)
+            )
             parser = _PartialObjects(output_cls)
             async for response in responses:
                 parsed = parser.feed(response)
                 if parsed is not None:
+                    dispatcher.event(LLMStructuredPredictInProgressEvent(output=parsed))
                     yield parsed
+            dispatcher.event(LLMStructuredPredictEndEvent(output=parser.last))
 
         return gen()
 
 
 _REQUEST_FIELDS = tuple(name for name in REQUEST_OPTION_FIELDS if name in LMStudio.model_fields)
 """The typed request options `LMStudio` has as fields (sent when not None)."""
+
+
+def _structured_start(
+    output_cls: type[Model], prompt: PromptTemplate, prompt_args: dict[str, Any]
+) -> None:
+    """The event LlamaIndex's own LLM emits when a structured prediction starts."""
+    dispatcher.event(
+        LLMStructuredPredictStartEvent(
+            output_cls=output_cls, template=prompt, template_args=prompt_args
+        )
+    )
 
 
 def _parse_output(output_cls: type[Model], response: ChatResponse) -> Model:
@@ -446,6 +482,7 @@ class _PartialObjects:
     def __init__(self, output_cls: type[Model]) -> None:
         self.output_cls = output_cls
         self.current: list[Any] | None = None
+        self.last: Any = None
 
     def feed(self, response: ChatResponse) -> Any:
         try:
@@ -459,4 +496,5 @@ class _PartialObjects:
         except Exception:  # an incomplete prefix is expected mid-stream
             return None
         self.current = objects if isinstance(objects, list) else [objects]
+        self.last = objects
         return objects
