@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
 from langchain_core.language_models import LangSmithParams, LanguageModelInput, ModelProfile
@@ -28,8 +28,10 @@ from langchain_lmstudio._convert import (
     result_to_chat_result,
     text_of,
 )
+from langchain_lmstudio._profile import STATIC_PROFILE, ServerProfile, profile_of
 from lmstudio_core import (
     ChatRequest,
+    ModelFacts,
     ModelInfo,
     map_tool_choice,
     parse_uri,
@@ -386,29 +388,37 @@ class ChatLMStudio(LMStudioConnection, BaseChatModel):
         return await self.async_client.list_models()
 
     def get_context_window(self) -> int | None:
-        """The model's loaded context length (or its maximum), asked from the server."""
-        return self.client.context_length(self.model)
+        """The model's loaded context length (or its maximum), asked from the server (cached)."""
+        return self.client.model_facts(self.model).context_length
+
+    def _resolve_model_profile(self) -> ModelProfile | None:
+        """The profile LangChain sets at construction: no request until a server key is read.
+
+        See `ServerProfile`: ``structured_output`` and the text modalities are known without
+        asking; ``max_input_tokens`` and the capabilities are read from the server's catalog
+        (cached, bounded by a short timeout) the first time they are looked up.
+        """
+        return cast("ModelProfile", ServerProfile(self._probe_facts))
+
+    def _probe_facts(self, timeout: float) -> ModelFacts:
+        """The server facts for `ServerProfile` (a quick probe, unless a shorter timeout is set)."""
+        if self.timeout is not None:
+            timeout = min(timeout, self.timeout)
+        return self.client.model_facts(self.model, timeout=timeout)
 
     def fetch_profile(self) -> ModelProfile:
-        """Fill ``profile`` from the server's model info (one catalog request) and return it.
+        """Ask the server's catalog now (normal timeout and retries; errors raise).
 
-        Sets ``max_input_tokens`` (the loaded context length), and, when the catalog says,
-        ``tool_calling``, ``image_inputs`` and ``reasoning_output``. Never called implicitly:
-        construction makes no network call.
+        Fills ``max_input_tokens`` (the loaded context length) and, when the catalog says,
+        ``tool_calling``, ``tool_choice``, ``image_inputs`` and ``reasoning_output``, then
+        returns ``profile``. Not needed: reading those keys asks the server by itself (see
+        docs/langchain.md); this is the way to see a failure. Keys you set yourself are kept.
         """
-        model = self.model or self.client.default_model()
-        info = self.client.model_info(model)
-        profile = ModelProfile(text_inputs=True, text_outputs=True, structured_output=True)
-        context = info.context_length if info else None
-        context = context or self.client.context_length(model)
-        if context:
-            profile["max_input_tokens"] = context
-        if info is not None and info.source not in ("/v1/models", ""):
-            profile["tool_calling"] = bool(info.supports_tools)
-            profile["tool_choice"] = bool(info.supports_tools)
-            profile["image_inputs"] = info.type == "vlm" or "vision" in info.capabilities
-            profile["reasoning_output"] = "reasoning" in info.capabilities
-        self.profile = {**profile, **(self.profile or {})}
+        server = profile_of(self.client.model_facts(self.model))
+        if isinstance(self.profile, ServerProfile):
+            self.profile.fill(server)
+        else:
+            self.profile = {**STATIC_PROFILE, **server, **(self.profile or {})}
         return self.profile
 
     def get_num_tokens(self, text: str) -> int:

@@ -232,6 +232,11 @@ class StreamState:
         self._reasoning = ""
         self._calls: dict[int, _PartialCall] = {}
 
+    @staticmethod
+    def adds_output(delta: ChatDelta) -> bool:
+        """Whether ``delta`` adds text, reasoning or a tool call (else `finish` reports it)."""
+        return bool(delta.content or delta.reasoning or delta.tool_calls)
+
     def update(self, delta: ChatDelta) -> ChatResponse:
         """The response after ``delta``: the whole message so far plus what is new."""
         self._content += delta.content
@@ -276,7 +281,19 @@ class StreamState:
         tail = (
             result.content[len(self._content) :] if result.content.startswith(self._content) else ""
         )
-        return chat_response(result, delta=tail)
+        response = chat_response(result, delta=tail)
+        if response.raw is None:  # a stream has no one body: what its last chunks said
+            response.raw = _delta_raw(
+                ChatDelta(
+                    content=tail,
+                    finish_reason=result.finish_reason,
+                    usage=result.usage,
+                    id=result.id,
+                    model=result.model,
+                    stats=result.stats,
+                )
+            )
+        return response
 
 
 def _streaming_kwargs(arguments: str) -> dict[str, Any]:
@@ -310,6 +327,8 @@ def _delta_raw(delta: ChatDelta) -> dict[str, Any]:
         raw["finish_reason"] = delta.finish_reason
     if delta.usage is not None:
         raw["usage"] = delta.usage.model_dump()
+    if delta.stats:
+        raw["stats"] = delta.stats
     return raw
 
 

@@ -30,6 +30,11 @@ from llama_index.core.base.llms.types import (
 )
 from llama_index.core.bridge.pydantic import Field, PrivateAttr, model_validator
 from llama_index.core.constants import DEFAULT_CONTEXT_WINDOW, DEFAULT_NUM_OUTPUTS
+from llama_index.core.instrumentation.events.llm import (
+    LLMStructuredPredictEndEvent,
+    LLMStructuredPredictInProgressEvent,
+    LLMStructuredPredictStartEvent,
+)
 from llama_index.core.llms.callbacks import llm_chat_callback, llm_completion_callback
 from llama_index.core.llms.function_calling import FunctionCallingLLM
 from llama_index.core.llms.llm import ToolSelection
@@ -50,6 +55,7 @@ from lmstudio_core import (
     LMStudioConnectionError,
     LMStudioError,
     LMStudioTimeoutError,
+    ModelFacts,
     json_schema_format,
 )
 from lmstudio_core.errors import accepted_names
@@ -127,7 +133,7 @@ class LMStudio(LMStudioConnection, FunctionCallingLLM):
         default=True,
         description="Move inline <think>...</think> text out of the answer into reasoning.",
     )
-    _facts: tuple[str, int, bool] | None = PrivateAttr(default=None)
+    _facts: tuple[ModelFacts | None, tuple[str, int, bool]] | None = PrivateAttr(default=None)
 
     @model_validator(mode="before")
     @classmethod
@@ -160,25 +166,39 @@ class LMStudio(LMStudioConnection, FunctionCallingLLM):
     # -- server facts ---------------------------------------------------------------
 
     def _server_facts(self) -> tuple[str, int, bool]:
-        """``(model, context window, calls tools)``, asked from the server once."""
-        if self._facts is not None:
-            return self._facts
-        model = self.model or self.client.default_model()
-        context = self.context_window
-        tools = self.is_function_calling_model
-        cacheable = True
-        if context is None or tools is None:
-            try:
-                info = self.client.model_info(model)
-                if tools is None and info is not None:
-                    tools = info.supports_tools
-                if context is None:
-                    context = (info.context_length if info else None) or (
-                        self.client.context_length(model)
-                    )
-            except LMStudioError as exc:
-                cacheable = not isinstance(exc, LMStudioConnectionError | LMStudioTimeoutError)
-                log.warning("Could not read model %r from the server catalog: %s", model, exc)
+        """``(model, context window, calls tools)``; the core client caches the server's answer.
+
+        Fields set by the user win and are not asked for. Without ``model`` a failure raises
+        (there is nothing to name); with it, the catalog failing falls back to LlamaIndex's
+        default context window (kept, unless the server was unreachable).
+        """
+        model, context, tools = self.model, self.context_window, self.is_function_calling_model
+        if model is not None and context is not None and tools is not None:
+            return model, context, tools
+        if self._facts is not None and self._facts[0] is None:
+            return self._facts[1]
+        facts: ModelFacts | None = None
+        try:
+            facts = self.client.model_facts(model)
+        except LMStudioError as exc:
+            if model is None:
+                raise
+            log.warning("Could not read model %r from the server catalog: %s", model, exc)
+            if isinstance(exc, LMStudioConnectionError | LMStudioTimeoutError):
+                return self._with_defaults(model, context, tools)
+        else:
+            if self._facts is not None and self._facts[0] is facts:
+                return self._facts[1]
+            model = facts.model
+            context = context if context is not None else facts.context_length
+            tools = tools if tools is not None else facts.tools
+        result = self._with_defaults(model, context, tools)
+        self._facts = (facts, result)
+        return result
+
+    def _with_defaults(
+        self, model: str, context: int | None, tools: bool | None
+    ) -> tuple[str, int, bool]:
         if context is None:
             log.warning(
                 "LM Studio did not report a context length for %r; assuming %d tokens. "
@@ -187,10 +207,7 @@ class LMStudio(LMStudioConnection, FunctionCallingLLM):
                 DEFAULT_CONTEXT_WINDOW,
             )
             context = DEFAULT_CONTEXT_WINDOW
-        facts = (model, context, True if tools is None else tools)
-        if cacheable:
-            self._facts = facts
-        return facts
+        return model, context, True if tools is None else tools
 
     @property
     def metadata(self) -> LLMMetadata:
@@ -240,14 +257,19 @@ class LMStudio(LMStudioConnection, FunctionCallingLLM):
 
     @llm_chat_callback()
     def stream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseGen:
-        """Stream a chat answer; the last response carries usage, stats and finish reason."""
+        """Stream a chat answer; the last response carries usage, stats and finish reason.
+
+        Chunks that add no text, reasoning or tool call (the finish reason, the usage) are not
+        yielded on their own: what they say arrives with that last response.
+        """
         request = self._request(messages, stream=True, **kwargs)
 
         def gen() -> Generator[ChatResponse, None, None]:
             state = StreamState()
             with self.client.chat_stream(request) as stream:
                 for delta in stream:
-                    yield state.update(delta)
+                    if state.adds_output(delta):
+                        yield state.update(delta)
                 yield state.finish(stream.result())
 
         return gen()
@@ -263,7 +285,8 @@ class LMStudio(LMStudioConnection, FunctionCallingLLM):
             state = StreamState()
             async with self.async_client.chat_stream(request) as stream:
                 async for delta in stream:
-                    yield state.update(delta)
+                    if state.adds_output(delta):
+                        yield state.update(delta)
                 yield state.finish(stream.result())
 
         return gen()
@@ -372,9 +395,12 @@ class LMStudio(LMStudioConnection, FunctionCallingLLM):
                 output_cls, prompt, llm_kwargs, **prompt_args
             )
             return result
+        _structured_start(output_cls, prompt, prompt_args)
         messages = prompt.format_messages(**prompt_args)
         response = self.chat(messages, **self._structured_kwargs(output_cls, llm_kwargs))
-        return _parse_output(output_cls, response)
+        output = _parse_output(output_cls, response)
+        dispatcher.event(LLMStructuredPredictEndEvent(output=output))
+        return output
 
     @dispatcher.span
     async def astructured_predict(
@@ -390,9 +416,12 @@ class LMStudio(LMStudioConnection, FunctionCallingLLM):
                 output_cls, prompt, llm_kwargs, **prompt_args
             )
             return result
+        _structured_start(output_cls, prompt, prompt_args)
         messages = prompt.format_messages(**prompt_args)
         response = await self.achat(messages, **self._structured_kwargs(output_cls, llm_kwargs))
-        return _parse_output(output_cls, response)
+        output = _parse_output(output_cls, response)
+        dispatcher.event(LLMStructuredPredictEndEvent(output=output))
+        return output
 
     @dispatcher.span
     def stream_structured_predict(
@@ -406,14 +435,19 @@ class LMStudio(LMStudioConnection, FunctionCallingLLM):
         if self.pydantic_program_mode != PydanticProgramMode.DEFAULT:
             return super().stream_structured_predict(output_cls, prompt, llm_kwargs, **prompt_args)
         messages = prompt.format_messages(**prompt_args)
-        responses = self.stream_chat(messages, **self._structured_kwargs(output_cls, llm_kwargs))
 
         def gen() -> Generator[Model | FlexibleModel, None, None]:
+            _structured_start(output_cls, prompt, prompt_args)
+            responses = self.stream_chat(
+                messages, **self._structured_kwargs(output_cls, llm_kwargs)
+            )
             parser = _PartialObjects(output_cls)
             for response in responses:
                 parsed = parser.feed(response)
                 if parsed is not None:
+                    dispatcher.event(LLMStructuredPredictInProgressEvent(output=parsed))
                     yield parsed
+            dispatcher.event(LLMStructuredPredictEndEvent(output=parser.last))
 
         return gen()
 
@@ -431,22 +465,36 @@ class LMStudio(LMStudioConnection, FunctionCallingLLM):
                 output_cls, prompt, llm_kwargs, **prompt_args
             )
         messages = prompt.format_messages(**prompt_args)
-        responses = await self.astream_chat(
-            messages, **self._structured_kwargs(output_cls, llm_kwargs)
-        )
 
         async def gen() -> AsyncGenerator[Model | FlexibleModel, None]:
+            _structured_start(output_cls, prompt, prompt_args)
+            responses = await self.astream_chat(
+                messages, **self._structured_kwargs(output_cls, llm_kwargs)
+            )
             parser = _PartialObjects(output_cls)
             async for response in responses:
                 parsed = parser.feed(response)
                 if parsed is not None:
+                    dispatcher.event(LLMStructuredPredictInProgressEvent(output=parsed))
                     yield parsed
+            dispatcher.event(LLMStructuredPredictEndEvent(output=parser.last))
 
         return gen()
 
 
 _REQUEST_FIELDS = tuple(name for name in REQUEST_OPTION_FIELDS if name in LMStudio.model_fields)
 """The typed request options `LMStudio` has as fields (sent when not None)."""
+
+
+def _structured_start(
+    output_cls: type[Model], prompt: PromptTemplate, prompt_args: dict[str, Any]
+) -> None:
+    """The event LlamaIndex's own LLM emits when a structured prediction starts."""
+    dispatcher.event(
+        LLMStructuredPredictStartEvent(
+            output_cls=output_cls, template=prompt, template_args=prompt_args
+        )
+    )
 
 
 def _parse_output(output_cls: type[Model], response: ChatResponse) -> Model:
@@ -460,6 +508,7 @@ class _PartialObjects:
     def __init__(self, output_cls: type[Model]) -> None:
         self.output_cls = output_cls
         self.current: list[Any] | None = None
+        self.last: Any = None
 
     def feed(self, response: ChatResponse) -> Any:
         try:
@@ -473,4 +522,5 @@ class _PartialObjects:
         except Exception:  # an incomplete prefix is expected mid-stream
             return None
         self.current = objects if isinstance(objects, list) else [objects]
+        self.last = objects
         return objects

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from lmstudio_core.wire import ModelInfo, ModelType
+from lmstudio_core.wire import ModelFacts, ModelInfo, ModelType
 
 __all__ = [
     "CATALOG_ENDPOINTS",
     "context_length_from_props",
+    "facts_of",
+    "find_model",
     "parse_models",
     "parse_models_api_v0",
     "parse_models_api_v1",
@@ -168,6 +170,49 @@ def context_length_from_props(body: Any) -> int | None:
     if isinstance(settings, dict) and _int(settings.get("n_ctx")):
         return _int(settings.get("n_ctx"))
     return _int(body.get("n_ctx"))
+
+
+def find_model(models: list[ModelInfo], model: str) -> ModelInfo | None:
+    """The catalog entry for a model key or one of its instance ids, or ``None``."""
+    for info in models:
+        if info.id == model or model in info.instance_ids:
+            return info
+    return None
+
+
+def facts_of(model: str, info: ModelInfo | None, context_length: int | None) -> ModelFacts:
+    """`ModelFacts` from a catalog entry: capabilities only where that catalog reports them.
+
+    ``/api/v1/models`` reports tool use, vision and reasoning for every LLM; ``/api/v0/models``
+    reports tool use (since 0.3.16) and vision (as type ``vlm``), and reasoning only when it
+    lists it; ``/v1/models`` reports none of them. Embedding models have none.
+    """
+    if info is None:
+        return ModelFacts(model=model, context_length=context_length)
+    tools = vision = reasoning = None
+    if info.is_embedding:
+        tools = vision = reasoning = False
+    elif info.source == "/api/v1/models":
+        vision = True if info.type == "vlm" else None
+        if isinstance(info.raw.get("capabilities"), dict):
+            tools = "tool_use" in info.capabilities
+            vision = "vision" in info.capabilities or info.type == "vlm"
+            reasoning = "reasoning" in info.capabilities
+    elif info.source == "/api/v0/models":
+        if isinstance(info.raw.get("capabilities"), list):
+            tools = "tool_use" in info.capabilities
+        if info.type in ("llm", "vlm"):
+            vision = info.type == "vlm" or "vision" in info.capabilities
+        reasoning = True if "reasoning" in info.capabilities else None
+    return ModelFacts(
+        model=model,
+        type=info.type,
+        context_length=context_length,
+        tools=tools,
+        vision=vision,
+        reasoning=reasoning,
+        source=info.source,
+    )
 
 
 def pick_default_model(models: list[ModelInfo], *, embeddings: bool = False) -> str:

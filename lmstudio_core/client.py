@@ -24,7 +24,14 @@ from lmstudio_core.flows import Close, Flow, Operations, Read, Send, Step, Strea
 from lmstudio_core.lifecycle import LoopLocalAsyncHTTP
 from lmstudio_core.requests import ChatRequest
 from lmstudio_core.settings import LMStudioSettings
-from lmstudio_core.wire import ChatDelta, ChatResult, EmbeddingResult, LoadResult, ModelInfo
+from lmstudio_core.wire import (
+    ChatDelta,
+    ChatResult,
+    EmbeddingResult,
+    LoadResult,
+    ModelFacts,
+    ModelInfo,
+)
 
 __all__ = ["AsyncChatStream", "AsyncLMStudioClient", "ChatStream", "LMStudioClient"]
 
@@ -260,6 +267,14 @@ class LMStudioClient(_ClientBase):
         """The model's loaded context length (or its maximum), ``None`` when nothing says."""
         return self._run(self._ops.context_length(model))
 
+    def model_facts(self, model: str | None = None, *, timeout: float | None = None) -> ModelFacts:
+        """Context length and capabilities of ``model`` (default: the single loaded LLM).
+
+        One catalog request, cached until this client loads or unloads a model. ``timeout``
+        bounds each request and turns retries off, for a quick probe.
+        """
+        return self._run(self._ops.model_facts(model, timeout=timeout))
+
     def default_model(self, *, embeddings: bool = False) -> str:
         """The single loaded chat (or embedding) model; raises when none or several."""
         return self._run(self._ops.check_model(None, embeddings=embeddings))
@@ -443,6 +458,16 @@ class AsyncLMStudioClient(_ClientBase):
     async def context_length(self, model: str | None = None) -> int | None:
         """The model's loaded context length (or its maximum), ``None`` when nothing says."""
         return await self._run(self._ops.context_length(model))
+
+    async def model_facts(
+        self, model: str | None = None, *, timeout: float | None = None
+    ) -> ModelFacts:
+        """Context length and capabilities of ``model`` (default: the single loaded LLM).
+
+        One catalog request, cached until this client loads or unloads a model. ``timeout``
+        bounds each request and turns retries off, for a quick probe.
+        """
+        return await self._run(self._ops.model_facts(model, timeout=timeout))
 
     async def default_model(self, *, embeddings: bool = False) -> str:
         """The single loaded chat (or embedding) model; raises when none or several."""

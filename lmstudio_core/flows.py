@@ -17,7 +17,13 @@ from typing import Any, TypeVar
 import httpx
 
 from lmstudio_core.accumulate import StreamAccumulator, parse_chat_completion
-from lmstudio_core.catalog import CATALOG_ENDPOINTS, context_length_from_props, pick_default_model
+from lmstudio_core.catalog import (
+    CATALOG_ENDPOINTS,
+    context_length_from_props,
+    facts_of,
+    find_model,
+    pick_default_model,
+)
 from lmstudio_core.errors import (
     BadRequestError,
     InvalidRequestError,
@@ -34,7 +40,15 @@ from lmstudio_core.requests import ChatRequest, build_chat_body
 from lmstudio_core.resilience import CircuitBreaker, RetryPolicy, breaker_for
 from lmstudio_core.settings import LMStudioSettings
 from lmstudio_core.sse import SSEDecoder, SSEEvent
-from lmstudio_core.wire import ChatDelta, ChatResult, EmbeddingResult, LoadResult, ModelInfo, Usage
+from lmstudio_core.wire import (
+    ChatDelta,
+    ChatResult,
+    EmbeddingResult,
+    LoadResult,
+    ModelFacts,
+    ModelInfo,
+    Usage,
+)
 
 __all__ = ["Close", "Flow", "Operations", "Read", "Send", "Sleep", "StreamReader"]
 
@@ -276,6 +290,7 @@ class Operations:
         )
         self._catalog_path: str | None = None
         self._default_models: dict[bool, str] = {}
+        self._facts: dict[str | None, ModelFacts] = {}
         self._urls: dict[str, httpx.URL] = {
             url: httpx.URL(url) for url in (self.chat_url, self.embeddings_url, self.models_url)
         }
@@ -337,21 +352,26 @@ class Operations:
         model: str | None = None,
         retries: bool = True,
         list_models_on_missing: bool = True,
+        timeout: float | None = None,
     ) -> Flow[httpx.Response]:
         """Send with retries and the breaker; return a 2xx response or raise a typed error.
 
         For ``stream=True`` the returned response's body is unread (the caller iterates it).
         A model-not-found answer is completed with the server's model list unless
-        ``list_models_on_missing`` is false (the catalog requests themselves).
+        ``list_models_on_missing`` is false (the catalog requests themselves). ``timeout``
+        replaces the client's timeouts for this request.
         """
         content = json.dumps(body, ensure_ascii=False).encode() if body is not None else None
         headers = self._request_headers(content is not None, stream)
         parsed_url = self._urls.get(url) or httpx.URL(url)
+        extensions = {"timeout": httpx.Timeout(timeout).as_dict()} if timeout is not None else None
         attempt = 0
         if self.breaker is not None:  # once per request: its retries are not new requests
             self.breaker.before_request()
         while True:
-            request = httpx.Request(method, parsed_url, headers=headers, content=content)
+            request = httpx.Request(
+                method, parsed_url, headers=headers, content=content, extensions=extensions
+            )
             try:
                 response: httpx.Response = yield Send(request, stream)
             except httpx.HTTPError as exc:
@@ -437,10 +457,20 @@ class Operations:
         body: Any = None,
         model: str | None = None,
         list_models_on_missing: bool = True,
+        timeout: float | None = None,
     ) -> Flow[Any]:
-        """A non-streamed request whose 2xx answer must be JSON without an ``error`` key."""
+        """A non-streamed request whose 2xx answer must be JSON without an ``error`` key.
+
+        With a ``timeout`` the request is a quick probe: bounded by it and never retried.
+        """
         response = yield from self.request(
-            method, url, body=body, model=model, list_models_on_missing=list_models_on_missing
+            method,
+            url,
+            body=body,
+            model=model,
+            list_models_on_missing=list_models_on_missing,
+            timeout=timeout,
+            retries=timeout is None,
         )
         data = _decode_json(response.content)
         if isinstance(data, dict) and error_message_of(data) is not None:
@@ -460,13 +490,19 @@ class Operations:
 
     def check_model(self, model: str | None, *, embeddings: bool = False) -> Flow[str]:
         """The model to use: the given one (checked against allowed_models), or the loaded one."""
-        allowed = self.settings.allowed_models
         if model is None:
             model = self._default_models.get(embeddings)
             if model is None:
                 models = yield from self.list_models()
-                model = pick_default_model(models, embeddings=embeddings)
-                self._default_models[embeddings] = model
+                model = self._pick_default(models, embeddings)
+        return self._allowed(model)
+
+    def _pick_default(self, models: list[ModelInfo], embeddings: bool) -> str:
+        model = self._default_models[embeddings] = pick_default_model(models, embeddings=embeddings)
+        return model
+
+    def _allowed(self, model: str) -> str:
+        allowed = self.settings.allowed_models
         if allowed is not None and model not in allowed:
             raise ModelNotFoundError(
                 f"Model {model!r} is not in allowed_models ({sorted(allowed)}).",
@@ -475,8 +511,11 @@ class Operations:
             )
         return model
 
-    def list_models(self) -> Flow[list[ModelInfo]]:
-        """The catalog from /api/v1/models, falling back to /api/v0/models, then /v1/models."""
+    def list_models(self, *, timeout: float | None = None) -> Flow[list[ModelInfo]]:
+        """The catalog from /api/v1/models, falling back to /api/v0/models, then /v1/models.
+
+        ``timeout`` bounds each request and turns retries off (see `json_request`).
+        """
         endpoints: tuple[tuple[str, Any], ...] = CATALOG_ENDPOINTS
         if self._catalog_path is not None:
             endpoints = tuple(e for e in CATALOG_ENDPOINTS if e[0] == self._catalog_path)
@@ -484,7 +523,7 @@ class Operations:
         for path, parser in endpoints:
             try:
                 data = yield from self.json_request(
-                    "GET", self.root_url + path, list_models_on_missing=False
+                    "GET", self.root_url + path, list_models_on_missing=False, timeout=timeout
                 )
             except (BadRequestError, InvalidResponseError) as exc:
                 last = exc
@@ -498,10 +537,27 @@ class Operations:
     def model_info(self, model: str) -> Flow[ModelInfo | None]:
         """The catalog entry for a model key or instance id, or ``None``."""
         models = yield from self.list_models()
-        for info in models:
-            if info.id == model or model in info.instance_ids:
-                return info
-        return None
+        return find_model(models, model)
+
+    def model_facts(self, model: str | None, *, timeout: float | None = None) -> Flow[ModelFacts]:
+        """Type, context length and capabilities of a model (the loaded LLM when ``None``).
+
+        One catalog request, plus llama.cpp's ``/props`` only when the catalog gives no context
+        length. Cached until this client loads or unloads a model; errors are not cached.
+        ``timeout`` bounds each request and turns retries off (a quick probe).
+        """
+        facts = self._facts.get(model)
+        if facts is not None:
+            return facts
+        models = yield from self.list_models(timeout=timeout)
+        resolved = self._allowed(model if model is not None else self._pick_default(models, False))
+        info = find_model(models, resolved)
+        context = info.context_length if info is not None else None
+        if context is None:
+            context = yield from self._props_context_length(timeout)
+        facts = self._facts[model] = facts_of(resolved, info, context)
+        self._facts.setdefault(resolved, facts)
+        return facts
 
     def context_length(self, model: str | None) -> Flow[int | None]:
         """Loaded (else maximum) context length from the catalog, else llama.cpp's /props."""
@@ -514,9 +570,13 @@ class Operations:
             lengths = [m.context_length for m in models if m.context_length and not m.is_embedding]
             if len(lengths) == 1:
                 return lengths[0]
+        return (yield from self._props_context_length(None))
+
+    def _props_context_length(self, timeout: float | None) -> Flow[int | None]:
+        """llama.cpp's ``/props`` context size; ``None`` where that endpoint does not exist."""
         try:
             props = yield from self.json_request(
-                "GET", self.root_url + "/props", list_models_on_missing=False
+                "GET", self.root_url + "/props", list_models_on_missing=False, timeout=timeout
             )
         except (BadRequestError, InvalidResponseError):
             return None
@@ -535,6 +595,7 @@ class Operations:
             "POST", self.root_url + "/api/v1/models/load", body=body, model=model
         )
         self._default_models.clear()
+        self._facts.clear()
         config = data.get("load_config") if isinstance(data, dict) else None
         return LoadResult(
             instance_id=str(data.get("instance_id") or model),
@@ -553,6 +614,7 @@ class Operations:
             model=instance_id,
         )
         self._default_models.clear()
+        self._facts.clear()
 
     def health(self) -> Flow[bool]:
         """True when the server answers its model list (never raises for a down server)."""

@@ -18,6 +18,7 @@ __all__ = [
     "ChatResult",
     "EmbeddingResult",
     "LoadResult",
+    "ModelFacts",
     "ModelInfo",
     "ModelType",
     "ToolCall",
@@ -267,6 +268,32 @@ class ModelInfo(BaseModel):
         if self.source in ("/v1/models", ""):
             return None
         return "tool_use" in self.capabilities
+
+
+class ModelFacts(BaseModel):
+    """What the server says about one model, for a framework's metadata or profile.
+
+    Built from one catalog request (see ``model_facts`` on the clients). Capabilities are
+    ``None`` when the catalog that answered does not say (plain ``/v1/models``, or an older
+    LM Studio that does not report them).
+    """
+
+    model_config = ConfigDict(frozen=True, defer_build=True)
+
+    model: str
+    """The model id: as asked, or the single loaded LLM when none was named."""
+    type: ModelType = "unknown"
+    """``llm``, ``vlm`` (vision), ``embeddings``, or ``unknown``."""
+    context_length: int | None = None
+    """The loaded context length, else the model's maximum; ``None`` when nothing says."""
+    tools: bool | None = None
+    """Trained for tool use."""
+    vision: bool | None = None
+    """Takes images."""
+    reasoning: bool | None = None
+    """Produces reasoning (thinking) output."""
+    source: str = ""
+    """The catalog endpoint that answered (``/api/v1/models`` ...); empty when none knew it."""
 
 
 class EmbeddingResult(BaseModel):

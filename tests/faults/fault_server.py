@@ -441,6 +441,10 @@ class FaultServer:
                 return sock.recv(65536)
             except TimeoutError:
                 continue
+            except ssl.SSLError:  # TLS 1.3: a client's certificate alert comes after the handshake
+                with self._lock:
+                    self.tls_failures += 1
+                return b""
             except OSError:
                 return b""
         return b""

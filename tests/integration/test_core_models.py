@@ -33,6 +33,15 @@ def test_catalog(llama_server: RunningServer) -> None:
         assert lm.default_model(embeddings=True) == llama_server.model
 
 
+def test_model_facts(llama_server: RunningServer) -> None:
+    with client(llama_server) as lm:
+        facts = lm.model_facts()
+        assert facts.model == llama_server.model
+        assert facts.context_length == llama_server.ctx
+        assert (facts.tools, facts.vision, facts.reasoning) == (None, None, None)
+        assert lm.model_facts(llama_server.model) is facts
+
+
 async def test_catalog_async(llama_server: RunningServer) -> None:
     async with async_client(llama_server) as lm:
         assert [m.id for m in await lm.list_models()] == [llama_server.model]

@@ -53,7 +53,12 @@ def test_fetch_profile_from_catalog(httpserver: HTTPServer) -> None:
     caps = {"vision": True, "trained_for_tool_use": True, "reasoning": True}
     _serve_models(httpserver, model_v1("qwen/qwen3-vl-8b", capabilities=caps, context_length=16384))
     llm = ChatLMStudio(model="qwen/qwen3-vl-8b", base_url=httpserver.url_for("/v1"))
-    assert llm.profile is None
+    assert dict(llm.profile or {}) == {
+        "text_inputs": True,
+        "text_outputs": True,
+        "structured_output": True,
+    }
+    assert httpserver.log == []  # construction and the static keys ask nothing
     profile = llm.fetch_profile()
     assert profile["max_input_tokens"] == 16384
     assert profile["tool_calling"] is True

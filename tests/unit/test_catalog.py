@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from lmstudio_core import ModelInfo, ModelNotFoundError
+from lmstudio_core import ModelFacts, ModelInfo, ModelNotFoundError
 from lmstudio_core.catalog import (
     context_length_from_props,
+    facts_of,
     parse_models,
     parse_models_api_v0,
     parse_models_api_v1,
@@ -199,3 +200,40 @@ def test_pick_default_embeddings_from_plain_listing() -> None:
     assert lm is not None
     assert pick_default_model(lm) == "qwen/qwen3-4b-2507"
     assert pick_default_model(lm, embeddings=True) == "text-embedding-nomic-embed-text-v1.5"
+
+
+def test_facts_from_api_v1() -> None:
+    models = parse_models_api_v1(API_V1_MODELS)
+    assert models is not None
+    qwen, nomic = models
+    facts = facts_of(qwen.id, qwen, qwen.context_length)
+    assert (facts.model, facts.type, facts.context_length) == ("qwen/qwen3-4b-2507", "llm", 8192)
+    assert (facts.tools, facts.vision, facts.reasoning) == (True, False, True)
+    assert facts.source == "/api/v1/models"
+    embed = facts_of(nomic.id, nomic, None)
+    assert (embed.type, embed.tools, embed.vision, embed.reasoning) == (
+        "embeddings",
+        False,
+        False,
+        False,
+    )
+
+
+def test_facts_from_api_v0_leave_reasoning_unknown() -> None:
+    models = parse_models_api_v0(API_V0_MODELS)
+    assert models is not None
+    gemma = models[0]
+    facts = facts_of(gemma.id, gemma, gemma.context_length)
+    assert (facts.type, facts.context_length) == ("vlm", 12918)
+    assert (facts.tools, facts.vision, facts.reasoning) == (True, True, None)
+
+
+def test_facts_from_plain_v1_models_are_unknown() -> None:
+    models = parse_models_openai(LLAMA_CPP_MODELS)
+    assert models is not None
+    facts = facts_of(models[0].id, models[0], models[0].context_length)
+    assert (facts.tools, facts.vision, facts.reasoning) == (None, None, None)
+    assert facts.context_length == models[0].loaded_context_length
+    assert facts_of("missing", None, 512) == ModelFacts(model="missing", context_length=512)
+    with pytest.raises(ValueError, match="frozen"):
+        facts.model = "other"  # type: ignore[misc]
