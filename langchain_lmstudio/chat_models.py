@@ -391,6 +391,13 @@ class ChatLMStudio(LMStudioConnection, BaseChatModel):
         """The model's loaded context length (or its maximum), asked from the server (cached)."""
         return self.client.model_facts(self.model).context_length
 
+    @model_validator(mode="after")
+    def _set_model_profile(self) -> Self:
+        """Set the profile where langchain-core has no `_resolve_model_profile` hook (< 1.3)."""
+        if self.profile is None:
+            self.profile = self._resolve_model_profile()
+        return self
+
     def _resolve_model_profile(self) -> ModelProfile | None:
         """The profile LangChain sets at construction: no request until a server key is read.
 
