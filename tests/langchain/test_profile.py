@@ -8,10 +8,6 @@ import socket
 from collections.abc import Iterator
 
 import pytest
-from langchain.agents import create_agent
-from langchain.agents.factory import _supports_provider_strategy
-from langchain.agents.middleware import SummarizationMiddleware
-from langchain_core.messages import AIMessage, HumanMessage
 from pydantic import BaseModel
 
 from langchain_lmstudio import ChatLMStudio
@@ -92,9 +88,6 @@ def test_no_server_neither_raises_nor_hangs() -> None:
     assert llm.profile.get("max_input_tokens") is None  # quietly the static part
     assert "tool_calling" not in llm.profile
     assert dict(llm.profile) == STATIC
-    assert _supports_provider_strategy(llm)  # structured_output needs no server
-    with pytest.raises(ValueError, match="profile information is required"):
-        SummarizationMiddleware(model=llm, trigger=("fraction", 0.5))
 
 
 def test_copies_and_pickles_keep_a_working_profile(fake: FakeLMStudio) -> None:
@@ -103,45 +96,3 @@ def test_copies_and_pickles_keep_a_working_profile(fake: FakeLMStudio) -> None:
         assert other.profile is not None
         assert other.profile["max_input_tokens"] == 4096
         assert other.profile is not llm.profile
-
-
-def test_create_agent_uses_the_provider_json_schema(fake: FakeLMStudio) -> None:
-    fake.reply_json({"city": "Oslo", "degrees": 7})
-    agent = create_agent(model=ChatLMStudio(base_url=fake.base_url), response_format=Weather)
-    state = agent.invoke({"messages": [HumanMessage("Weather in Oslo?")]})
-    assert state["structured_response"] == Weather(city="Oslo", degrees=7)
-    (chat,) = fake.chat_requests
-    response_format = chat.json["response_format"]
-    assert response_format["type"] == "json_schema"
-    assert response_format["json_schema"]["name"] == "Weather"
-    assert set(response_format["json_schema"]["schema"]["properties"]) == {"city", "degrees"}
-    assert not chat.json.get("tools")  # not the tool strategy
-    assert _catalog_requests(fake) == ["/api/v1/models"]  # the default model, nothing more
-
-
-async def test_create_agent_async_uses_the_provider_json_schema(fake: FakeLMStudio) -> None:
-    fake.reply_json({"city": "Oslo", "degrees": 7})
-    agent = create_agent(model=ChatLMStudio(base_url=fake.base_url), response_format=Weather)
-    state = await agent.ainvoke({"messages": [HumanMessage("Weather in Oslo?")]})
-    assert state["structured_response"] == Weather(city="Oslo", degrees=7)
-    assert fake.chat_requests[-1].json["response_format"]["type"] == "json_schema"
-
-
-def test_summarization_middleware_with_a_fraction(fake: FakeLMStudio) -> None:
-    llm = ChatLMStudio(base_url=fake.base_url)
-    middleware = SummarizationMiddleware(model=llm, trigger=("fraction", 0.5), keep=("messages", 2))
-    fake.reply_text("A summary.")
-    fake.reply_text("The answer.")
-    agent = create_agent(model=llm, middleware=[middleware])
-    history = [
-        message
-        for turn in range(6)
-        for message in (HumanMessage(f"question {turn} " + "word " * 400), AIMessage("reply"))
-    ]
-    state = agent.invoke({"messages": [*history, HumanMessage("last question")]})
-    assert state["messages"][-1].content == "The answer."
-    summary_request, answer_request = fake.chat_requests
-    assert "question 0" in str(summary_request.json["messages"])
-    assert "question 0" not in str(answer_request.json["messages"])
-    assert "A summary." in str(answer_request.json["messages"])
-    assert _catalog_requests(fake) == ["/api/v1/models"]

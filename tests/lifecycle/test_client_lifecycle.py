@@ -49,11 +49,18 @@ def lms() -> Iterator[FakeLMStudio]:
 @contextmanager
 def no_unclosed_sockets() -> Iterator[None]:
     """Fail if anything in the block (or garbage it left) warns of an unclosed resource."""
+    gc.collect()  # earlier tests' garbage is not this block's
     with warnings.catch_warnings(record=True) as seen:
         warnings.simplefilter("always", ResourceWarning)
         yield
         gc.collect()
-    leaks = [str(w.message) for w in seen if issubclass(w.category, ResourceWarning)]
+    # Sockets and transports: an "unclosed event loop" is a test runner's loop that
+    # asyncio.run replaced as the thread's current loop, not a connection of ours.
+    leaks = [
+        str(w.message)
+        for w in seen
+        if issubclass(w.category, ResourceWarning) and "event loop" not in str(w.message)
+    ]
     assert not leaks, leaks
 
 
