@@ -332,8 +332,12 @@ class Operations:
         lock out a server that was just started. Read and pool timeouts do not: they measure one
         caller's patience, not the server's health.
         """
-        if self.breaker is not None and (exc is None or isinstance(exc, _SERVER_FAULTS)):
+        if self.breaker is None:
+            return
+        if exc is None or isinstance(exc, _SERVER_FAULTS):
             self.breaker.record_failure()
+        else:
+            self.breaker.record_neutral()
 
     def breaker_success(self) -> None:
         """The server answered: close the circuit."""

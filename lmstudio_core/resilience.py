@@ -116,6 +116,14 @@ class CircuitBreaker:
             self.opened_at = None
             self._trial_running = False
 
+    def record_neutral(self) -> None:
+        """A request ended saying nothing of the server's health (refused, a read timeout).
+
+        A half-open trial slot is freed, so the next call may try at once.
+        """
+        with self._lock:
+            self._trial_running = False
+
     def record_failure(self) -> None:
         """A request failed at the server or network level."""
         if self.threshold <= 0:

@@ -151,3 +151,18 @@ def test_enabled_breaker_fails_fast_through_every_path(adapter_path: Path) -> No
         out = drive(adapter_path, server.base_url, max_retries=0, timeout=2, **opts)
     assert isinstance(out.error, CircuitOpenError), out.error
     assert server.count(CHAT) == 5
+
+
+def test_a_trial_that_says_nothing_frees_the_slot() -> None:
+    """A half-open trial refused or timed out by its caller lets the next call try at once."""
+    clock = Clock()
+    breaker = CircuitBreaker(threshold=1, cooldown=10, clock=clock)
+    _open(breaker, 1)
+    clock.now += 10.1
+    breaker.before_request()  # the trial
+    with pytest.raises(CircuitOpenError):
+        breaker.before_request()  # while the trial runs, others wait
+    breaker.record_neutral()
+    breaker.before_request()  # a new trial, no cooldown to wait out
+    breaker.record_success()
+    assert breaker.state == "closed"
