@@ -37,7 +37,7 @@ from lmstudio_core import (
     parse_uri,
 )
 from lmstudio_core.errors import accepted_names
-from lmstudio_core.requests import REQUEST_OPTION_FIELDS, warn_unknown_options
+from lmstudio_core.requests import REQUEST_OPTION_FIELDS, collect_unknown_options
 
 if TYPE_CHECKING:  # loaded when first used (import cost)
     from langchain_core.tools import BaseTool
@@ -127,19 +127,9 @@ class ChatLMStudio(LMStudioConnection, BaseChatModel):
         One that is not a known LM Studio / llama.cpp request option is likely a typo: it is
         still sent, with a warning naming the closest field.
         """
-        if not isinstance(values, dict):
-            return values
-        known = accepted_names(cls)
-        unknown = {key: value for key, value in values.items() if key not in known}
-        if not unknown:
-            return values
-        warn_unknown_options(cls.__name__, unknown, fields=known, destination="model_kwargs")
-        model_kwargs = dict(values.get("model_kwargs") or {})
-        clashes = sorted(key for key in unknown if key in model_kwargs)
-        if clashes:
-            raise ValueError(f"{clashes} given both as arguments and in model_kwargs.")
-        kept = {key: value for key, value in values.items() if key in known}
-        return {**kept, "model_kwargs": {**model_kwargs, **unknown}}
+        return collect_unknown_options(
+            cls.__name__, values, fields=accepted_names(cls), destination="model_kwargs"
+        )
 
     @field_validator("model_kwargs")
     @classmethod

@@ -6,7 +6,7 @@ connections per event loop, none shared with copies.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from llama_index.core.bridge.pydantic import (
     BaseModel,
@@ -24,12 +24,8 @@ from lmstudio_core.settings import (
     api_key_from_env,
     base_url_from_env,
     normalize_base_url,
-    reject_unknown_client_kwargs,
     timeout_from_env,
 )
-
-if TYPE_CHECKING:
-    from lmstudio_core.client import AsyncLMStudioClient, LMStudioClient
 
 __all__ = ["LMStudioConnection"]
 
@@ -96,36 +92,3 @@ class LMStudioConnection(OwnsCoreClients, BaseModel):
     @classmethod
     def _normalize_base_url(cls, value: str) -> str:
         return normalize_base_url(value)
-
-    def _build_core_clients(self) -> CoreClients:
-        return CoreClients(
-            self._connection_settings,
-            http_client=self.http_client,
-            async_http_client=self.async_http_client,
-            parse_think_tags=getattr(self, "parse_think_tags", True),  # the LLM's field
-        )
-
-    def __init__(self, /, **data: Any) -> None:
-        # Here, not in a validator, so the UnknownOptionError is not wrapped by pydantic.
-        reject_unknown_client_kwargs(type(self).__name__, data.get("client_kwargs"))
-        super().__init__(**data)
-
-    @property
-    def client(self) -> LMStudioClient:
-        """The core sync client (created on first use, then reused by every thread)."""
-        return self._core_clients().sync
-
-    @property
-    def async_client(self) -> AsyncLMStudioClient:
-        """The core async client (its connections belong to the event loop using them)."""
-        return self._core_clients().async_
-
-    def close(self) -> None:
-        """Close the sync connections this object opened (a passed ``http_client`` stays)."""
-        if self._clients is not None:
-            self._clients.close()
-
-    async def aclose(self) -> None:
-        """Close the running event loop's connections this object opened."""
-        if self._clients is not None:
-            await self._clients.aclose()

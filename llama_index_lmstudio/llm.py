@@ -59,7 +59,7 @@ from lmstudio_core import (
     json_schema_format,
 )
 from lmstudio_core.errors import accepted_names
-from lmstudio_core.requests import REQUEST_OPTION_FIELDS, warn_unknown_options
+from lmstudio_core.requests import REQUEST_OPTION_FIELDS, collect_unknown_options
 
 if TYPE_CHECKING:
     from llama_index.core.tools.types import BaseTool
@@ -144,19 +144,9 @@ class LMStudio(LMStudioConnection, FunctionCallingLLM):
         quietly; anything else is likely a typo: still sent, with a warning naming the closest
         field (as `ChatLMStudio` does with ``model_kwargs``).
         """
-        if not isinstance(values, dict):
-            return values
-        known = accepted_names(cls)
-        unknown = {key: value for key, value in values.items() if key not in known}
-        if not unknown:
-            return values
-        warn_unknown_options(cls.__name__, unknown, fields=known, destination="additional_kwargs")
-        additional = dict(values.get("additional_kwargs") or {})
-        clashes = sorted(key for key in unknown if key in additional)
-        if clashes:
-            raise ValueError(f"{clashes} given both as arguments and in additional_kwargs.")
-        kept = {key: value for key, value in values.items() if key in known}
-        return {**kept, "additional_kwargs": {**additional, **unknown}}
+        return collect_unknown_options(
+            cls.__name__, values, fields=accepted_names(cls), destination="additional_kwargs"
+        )
 
     @classmethod
     def class_name(cls) -> str:

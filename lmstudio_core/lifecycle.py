@@ -27,7 +27,7 @@ import asyncio
 import threading
 from collections.abc import AsyncGenerator, Callable
 from contextlib import suppress
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:  # httpx and the client module load when a client is first created
     import httpx
@@ -241,13 +241,44 @@ _OWNER_LOCK = threading.Lock()
 class OwnsCoreClients:
     """Mixin for a pydantic model that owns `CoreClients` in its private ``_clients``.
 
-    The model declares ``_clients: CoreClients | None = PrivateAttr(default=None)`` and
-    implements `_build_core_clients`. Clients are built on first use; a copy made by
-    ``model_copy``, ``copy.copy``, ``copy.deepcopy`` or pickling starts without them, so it
-    talks to its own ``base_url`` and closing it never closes the original's connections.
+    The model declares the `CONNECTION_FIELDS`, ``client_kwargs``, ``http_client``, its async
+    http client field (named by ``_async_http_field``) and
+    ``_clients: CoreClients | None = PrivateAttr(default=None)``; this mixin gives it
+    ``client``, ``async_client``, ``close`` and ``aclose``. Clients are built on first use; a
+    copy made by ``model_copy``, ``copy.copy``, ``copy.deepcopy`` or pickling starts without
+    them, so it talks to its own ``base_url`` and closing it never closes the original's.
     """
 
     _clients: CoreClients | None
+    _async_http_field: ClassVar[str] = "async_http_client"
+    """The owner's field holding the user's `httpx.AsyncClient` (framework naming differs)."""
+
+    def __init__(self, /, **data: Any) -> None:
+        from lmstudio_core.settings import reject_unknown_client_kwargs
+
+        # Here, not in a validator, so the UnknownOptionError is not wrapped by pydantic.
+        reject_unknown_client_kwargs(type(self).__name__, data.get("client_kwargs"))
+        super().__init__(**data)
+
+    @property
+    def client(self) -> LMStudioClient:
+        """The core sync client (created on first use, then reused by every thread)."""
+        return self._core_clients().sync
+
+    @property
+    def async_client(self) -> AsyncLMStudioClient:
+        """The core async client (its connections belong to the event loop using them)."""
+        return self._core_clients().async_
+
+    def close(self) -> None:
+        """Close the sync connections this object opened (a passed ``http_client`` stays)."""
+        if self._clients is not None:
+            self._clients.close()
+
+    async def aclose(self) -> None:
+        """Close the running event loop's connections this object opened."""
+        if self._clients is not None:
+            await self._clients.aclose()
 
     def _connection_settings(self) -> LMStudioSettings:
         """`LMStudioSettings` from the owner's `CONNECTION_FIELDS` and its ``client_kwargs``."""
@@ -262,8 +293,12 @@ class OwnsCoreClients:
         return LMStudioSettings(**values)
 
     def _build_core_clients(self) -> CoreClients:
-        """The owner's clients (a subclass passes its http clients and parse options)."""
-        return CoreClients(self._connection_settings)
+        return CoreClients(
+            self._connection_settings,
+            http_client=getattr(self, "http_client", None),
+            async_http_client=getattr(self, self._async_http_field, None),
+            parse_think_tags=getattr(self, "parse_think_tags", True),  # the chat models' field
+        )
 
     def _core_clients(self) -> CoreClients:
         clients = self._clients

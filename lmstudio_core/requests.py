@@ -382,6 +382,31 @@ def warn_unknown_options(
         )
 
 
+def collect_unknown_options(
+    owner: str, values: Any, *, fields: Collection[str], destination: str
+) -> Any:
+    """Move constructor keywords that are not ``fields`` into ``values[destination]``.
+
+    For an adapter's ``mode="before"`` validator: the keywords are still sent at the top level
+    of every request, and `warn_unknown_options` warns about those that are not known options.
+
+    Raises:
+        ValueError: a keyword is given both as an argument and inside ``destination``.
+    """
+    if not isinstance(values, dict):
+        return values
+    unknown = {key: value for key, value in values.items() if key not in fields}
+    if not unknown:
+        return values
+    warn_unknown_options(owner, unknown, fields=fields, destination=destination)
+    existing = dict(values.get(destination) or {})
+    clashes = sorted(key for key in unknown if key in existing)
+    if clashes:
+        raise ValueError(f"{clashes} given both as arguments and in {destination}.")
+    kept = {key: value for key, value in values.items() if key in fields}
+    return {**kept, destination: {**existing, **unknown}}
+
+
 _LIBRARY_MODULES = (
     "lmstudio_core",
     "langchain_lmstudio",
