@@ -8,7 +8,15 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr, field_validator
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    SecretStr,
+    field_validator,
+)
 
 from lmstudio_core.httpx_fields import AsyncHTTPClient, SyncHTTPClient
 from lmstudio_core.lifecycle import CoreClients, OwnsCoreClients
@@ -27,8 +35,13 @@ class LMStudioConnection(OwnsCoreClients, BaseModel):
 
     model_config = ConfigDict(arbitrary_types_allowed=True, defer_build=True)
 
-    base_url: str = Field(default_factory=base_url_from_env, validate_default=True)
-    """Server URL, normalised to end in ``/v1``. Env: ``LMSTUDIO_BASE_URL``."""
+    base_url: str = Field(
+        default_factory=base_url_from_env,
+        validate_default=True,
+        validation_alias=AliasChoices("base_url", "api_base", "openai_api_base"),
+    )
+    """Server URL, normalised to end in ``/v1``; also accepted as ``api_base`` or
+    ``openai_api_base`` (other clients' names). Env: ``LMSTUDIO_BASE_URL``."""
     api_key: SecretStr | None = Field(default_factory=api_key_from_env)
     """API token, sent as ``Authorization: Bearer`` only when set. Env: ``LM_API_TOKEN``."""
     timeout: float | None = Field(default_factory=timeout_from_env, gt=0)

@@ -381,6 +381,11 @@ class ChatLMStudio(LMStudioConnection, BaseChatModel):
         """The model's loaded context length (or its maximum), asked from the server (cached)."""
         return self.client.model_facts(self.model).context_length
 
+    def _after_copy(self) -> None:
+        """A copy asks its own server for the profile (it may have another ``base_url``)."""
+        if isinstance(self.profile, ServerProfile):
+            self.profile = self._resolve_model_profile()
+
     @model_validator(mode="after")
     def _set_model_profile(self) -> Self:
         """Set the profile where langchain-core has no `_resolve_model_profile` hook (< 1.3)."""

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import AsyncGenerator, Callable
+from collections.abc import AsyncGenerator, Callable, Mapping
 from contextlib import suppress
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -238,6 +238,13 @@ def _no_clients() -> None:
 _OWNER_LOCK = threading.Lock()
 
 
+def _aliases(info: Any) -> list[str]:
+    """A pydantic field's own name is added by the caller; these are its validation aliases."""
+    alias = info.validation_alias
+    choices = getattr(alias, "choices", None)
+    return [c for c in (choices if choices is not None else [alias]) if isinstance(c, str)]
+
+
 class OwnsCoreClients:
     """Mixin for a pydantic model that owns `CoreClients` in its private ``_clients``.
 
@@ -312,9 +319,33 @@ class OwnsCoreClients:
     def __copy__(self) -> Any:
         copied = super().__copy__()  # type: ignore[misc]
         copied._clients = None
+        copied._after_copy()
         return copied
 
     def __deepcopy__(self, memo: dict[int, Any] | None = None) -> Any:
         copied = super().__deepcopy__(memo)  # type: ignore[misc]
         copied._clients = None
+        copied._after_copy()
+        return copied
+
+    def _after_copy(self) -> None:
+        """Rebind what a copy must not share with its original (a subclass's server facts)."""
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Any:
+        """A copy with its own clients; ``update`` values for fields are validated.
+
+        pydantic's ``model_copy`` sets ``update`` unchecked: ``base_url="host:1234"`` would stay
+        un-normalised, ``timeout=0`` would fail only at the first request, and an alias such as
+        ``api_base`` would set nothing. Here each field is validated as on construction (a
+        `pydantic.ValidationError` names it) and an alias sets its field.
+        """
+        fields = type(self).model_fields  # type: ignore[attr-defined]
+        names = {alias: name for name, info in fields.items() for alias in _aliases(info)}
+        names.update({name: name for name in fields})
+        update = dict(update or {})
+        checked = {names.get(key, key): update.pop(key) for key in list(update) if key in names}
+        copied = super().model_copy(update=update, deep=deep)  # type: ignore[misc]
+        validator = type(self).__pydantic_validator__  # type: ignore[attr-defined]
+        for name, value in checked.items():
+            validator.validate_assignment(copied, name, value)
         return copied

@@ -83,11 +83,16 @@ def timeout_from_env() -> float | None:
     if value.lower() in ("none", "0", "off"):
         return None
     try:
-        return float(value)
+        seconds = float(value)
     except ValueError:
+        seconds = -1.0
+    if seconds == 0:
+        return None
+    if seconds < 0:
         raise InvalidRequestError(
-            f"{TIMEOUT_ENV_VAR}={value!r} is not a number of seconds (or 'none')."
-        ) from None
+            f"{TIMEOUT_ENV_VAR}={value!r} is not a number of seconds > 0 (or 'none' for no limit)."
+        )
+    return seconds
 
 
 class LMStudioSettings(BaseModel):

@@ -402,3 +402,65 @@ def test_a_users_http_client_timeout_is_the_one_reported() -> None:
             llm = ChatLMStudio(base_url=server.base_url, model="m", max_retries=0, http_client=http)
             with pytest.raises(LMStudioTimeoutError, match=r"within 0\.1 s"):
                 llm.invoke("hi")
+
+
+# -- model_copy validates what it changes ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda url: ChatLMStudio(base_url=url, model="m"),
+        lambda url: LMStudioEmbeddings(base_url=url, model="fake-embed"),
+        lambda url: LMStudio(base_url=url, model="m", context_window=4096),
+        lambda url: LMStudioEmbedding(base_url=url, model_name="fake-embed"),
+    ],
+    ids=["ChatLMStudio", "LMStudioEmbeddings", "LMStudio", "LMStudioEmbedding"],
+)
+def test_model_copy_validates_and_follows_aliases(
+    lms: FakeLMStudio, other: FakeLMStudio, make: Callable[[str], Any]
+) -> None:
+    from pydantic import ValidationError
+
+    original = make(lms.base_url)
+    bare = other.base_url.removeprefix("http://").removesuffix("/v1")
+    assert original.model_copy(update={"base_url": bare}).client.base_url == other.base_url
+    moved = original.model_copy(update={"api_base": other.base_url})  # the OpenAILike name
+    assert moved.base_url == other.base_url
+    assert moved.client.base_url == other.base_url
+    with pytest.raises(ValidationError, match="timeout"):
+        original.model_copy(update={"timeout": 0})
+    assert original.client.base_url == lms.base_url
+
+
+def test_chat_model_copy_asks_its_own_server_for_the_profile(
+    lms: FakeLMStudio, other: FakeLMStudio
+) -> None:
+    llm = ChatLMStudio(base_url=lms.base_url, model="fake-llm")
+    assert llm.profile is not None
+    twin = llm.model_copy(update={"base_url": other.base_url})
+    assert twin.profile is not llm.profile
+    assert twin.profile is not None
+    assert twin.profile.get("max_input_tokens")
+    assert any(r.path.endswith("/models") for r in other.requests)
+
+
+@pytest.mark.parametrize("name", ["api_base", "openai_api_base"])
+def test_langchain_accepts_other_clients_url_names(lms: FakeLMStudio, name: str) -> None:
+    llm = ChatLMStudio(**{name: lms.base_url}, model="m")
+    assert llm.base_url == lms.base_url
+    assert llm.invoke("hi").content == "ok"
+    assert LMStudioEmbeddings(**{name: lms.base_url}).base_url == lms.base_url
+
+
+@pytest.mark.parametrize("value", ["-5", "abc"])
+def test_a_bad_lmstudio_timeout_is_rejected_naming_the_variable(
+    monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    from lmstudio_core.errors import InvalidRequestError
+
+    monkeypatch.setenv("LMSTUDIO_TIMEOUT", value)
+    with pytest.raises(InvalidRequestError, match="LMSTUDIO_TIMEOUT"):
+        ChatLMStudio(model="m")
+    monkeypatch.setenv("LMSTUDIO_TIMEOUT", "0.0")
+    assert ChatLMStudio(model="m").timeout is None
