@@ -58,7 +58,7 @@ from lmstudio_core import (
     ModelFacts,
     json_schema_format,
 )
-from lmstudio_core.errors import accepted_names
+from lmstudio_core.errors import InvalidRequestError, accepted_names
 from lmstudio_core.requests import REQUEST_OPTION_FIELDS, collect_unknown_options
 
 if TYPE_CHECKING:
@@ -321,6 +321,13 @@ class LMStudio(LMStudioConnection, FunctionCallingLLM):
         **kwargs: Any,
     ) -> dict[str, Any]:
         """Messages, OpenAI tool specs and tool_choice for a chat with tools."""
+        for index, tool in enumerate(tools):
+            if not hasattr(getattr(tool, "metadata", None), "to_openai_tool"):
+                raise InvalidRequestError(
+                    f"tools[{index}] is a {type(tool).__name__}, not a LlamaIndex tool: pass "
+                    "BaseTool objects, e.g. FunctionTool.from_defaults(fn=my_function) (agents "
+                    "such as FunctionAgent wrap plain functions themselves)."
+                )
         specs = [tool.metadata.to_openai_tool(skip_length_check=True) for tool in tools]
         messages = list(chat_history or [])
         if isinstance(user_msg, str):

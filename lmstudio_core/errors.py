@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import difflib
 import json
-from collections.abc import Collection, Iterable, Sequence
+import re
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from pydantic import AliasChoices, BaseModel
@@ -29,9 +30,13 @@ __all__ = [
     "UnknownOptionError",
     "accepted_names",
     "check_options",
+    "check_tools",
     "classify",
     "closest_option",
     "error_message_of",
+    "html_answer_error",
+    "invalid_options_error",
+    "model_kind_error",
     "redact",
     "redact_error",
 ]
@@ -346,6 +351,7 @@ def classify(
     base_url: str = "",
     model: str | None = None,
     available_models: Sequence[str] | None = None,
+    model_types: Mapping[str, str] | None = None,
 ) -> LMStudioError:
     """Map an error answer from LM Studio (or llama.cpp) to the right typed error.
 
@@ -355,14 +361,17 @@ def classify(
         base_url: the server's base URL, quoted in messages.
         model: the model id that was requested, quoted in model-not-found messages.
         available_models: model ids to list in a model-not-found message.
+        model_types: id -> type of the server's models, to list the right kind of model when
+            the request named a model of the wrong kind.
     """
     detail = (error_message_of(body) or (str(body) if body else "") or "").strip()
     if len(detail) > _MAX_DETAIL:
-        detail = detail[:_MAX_DETAIL] + "..."
+        detail = detail[:_MAX_DETAIL] + " [...]"
     code = str(_field(body, "code") or "")
     etype = str(_field(body, "type") or "")
     lowered = f"{detail} {code} {etype}".lower()
     where = f" at {base_url}" if base_url else ""
+    said = detail.removesuffix(".").rstrip() or "no details"  # before a full stop: never ".."
 
     if status_code in (401, 403) or any(m in lowered for m in _AUTH_MARKERS):
         return AuthenticationError(
@@ -372,9 +381,12 @@ def classify(
             status_code=status_code,
             body=body,
         )
+    html = html_answer_error(status_code, body, base_url)
+    if html is not None:
+        return html
     if any(m in lowered for m in _CONTEXT_MARKERS):
         return ContextLengthExceededError(
-            f"The prompt does not fit the model's context{where}: {detail}. Shorten the input, "
+            f"The prompt does not fit the model's context{where}: {said}. Shorten the input, "
             "lower max_tokens, or load the model with a larger context length "
             "(load_model(..., context_length=N) or `lms load <model> --context-length N`).",
             prompt_tokens=_as_int(_field(body, "n_prompt_tokens")),
@@ -382,9 +394,22 @@ def classify(
             status_code=status_code,
             body=body,
         )
+    wanted = _wanted_kind(lowered)
+    if wanted is not None:
+        return model_kind_error(
+            model,
+            None,
+            embeddings=wanted,
+            base_url=base_url,
+            server_said=said,
+            available_models=available_models,
+            model_types=model_types,
+            status_code=status_code,
+            body=body,
+        )
     if "failed to load model" in lowered:
         return ServerError(
-            f"LM Studio{where} could not load the model: {detail}. It may not fit in memory: "
+            f"LM Studio{where} could not load the model: {said}. It may not fit in memory: "
             "close other models (`lms unload --all`), pick a smaller quantisation, or load it "
             "with a shorter context length.",
             status_code=status_code,
@@ -398,7 +423,7 @@ def classify(
         )
         asked = f" {model!r}" if model else ""
         return ModelNotFoundError(
-            f"Model{asked} is not available{where}: {detail}.{listed} "
+            f"Model{asked} is not available{where}: {said}.{listed} "
             "Load one in the app or with `lms load <model>`, or pass one of these ids as model=.",
             model=model,
             available_models=available_models,
@@ -407,14 +432,14 @@ def classify(
         )
     if status_code is not None and status_code >= 500:
         return ServerError(
-            f"LM Studio{where} failed with HTTP {status_code}: {detail or 'no details'}. "
+            f"LM Studio{where} failed with HTTP {status_code}: {said}. "
             "Check the server log (Developer tab or `lms log stream`); retry once it is healthy.",
             status_code=status_code,
             body=body,
         )
     if status_code is None:
         return ServerError(
-            f"LM Studio{where} reported an error during generation: {detail or 'no details'}.",
+            f"LM Studio{where} reported an error during generation: {said}.",
             body=body,
         )
     if (status_code == 200 and "unexpected endpoint" in lowered) or status_code in (404, 405):
@@ -426,7 +451,201 @@ def classify(
             body=body,
         )
     return BadRequestError(
-        f"LM Studio{where} rejected the request (HTTP {status_code}): {detail or 'no details'}.",
+        f"LM Studio{where} rejected the request (HTTP {status_code}): {said}.",
         status_code=status_code,
         body=body,
     )
+
+
+_NOT_LLM_MARKERS = ("model is not llm", "model is not an llm", "is not a chat model")
+_NOT_EMBEDDING_MARKERS = ("model is not embedding", "is not an embedding model")
+_CHAT_TYPES = ("llm", "vlm")
+_EMBEDDING_TYPES = ("embeddings", "embedding")
+
+
+def _wanted_kind(lowered: str) -> bool | None:
+    """From LM Studio's wording of a type mismatch: True when embeddings were wanted."""
+    if any(marker in lowered for marker in _NOT_EMBEDDING_MARKERS):
+        return True
+    if any(marker in lowered for marker in _NOT_LLM_MARKERS):
+        return False
+    return None
+
+
+def model_kind_error(
+    model: str | None,
+    model_type: str | None,
+    *,
+    embeddings: bool,
+    base_url: str = "",
+    server_said: str = "",
+    available_models: Sequence[str] | None = None,
+    model_types: Mapping[str, str] | None = None,
+    status_code: int | None = None,
+    body: Any = None,
+) -> ModelNotFoundError:
+    """A chat request named an embedding model, or an embeddings request a chat model.
+
+    Args:
+        model: the model that was asked for.
+        model_type: its type (``llm``, ``vlm``, ``embeddings``), when known.
+        embeddings: True when the request needed an embedding model.
+        base_url: quoted in the message.
+        server_said: the server's own words, quoted last.
+        available_models: every model id the server has, when the type of each is unknown.
+        model_types: id -> type of every model the server has (from its catalog); the message
+            then lists only the models of the needed kind.
+        status_code: the HTTP status of the answer.
+        body: the answer body.
+    """
+    where = f" at {base_url}" if base_url else ""
+    name = repr(model) if model else "The model"
+    if model_type is None and model_types is not None and model:
+        model_type = model_types.get(model)
+    if embeddings:
+        what = (
+            f"{name} is a chat model ({model_type}), not an embedding model"
+            if model_type in _CHAT_TYPES
+            else f"{name} is not an embedding model"
+        )
+        need = "embeddings need an embedding model"
+        kind = "embedding model"
+    else:
+        what = (
+            f"{name} is an embedding model"
+            if model_type in _EMBEDDING_TYPES
+            else f"{name} is not a chat model"
+        )
+        need = "chat needs an llm or vlm model"
+        kind = "chat model"
+    right: list[str] | None = None
+    if model_types is not None:
+        wanted = _EMBEDDING_TYPES if embeddings else _CHAT_TYPES
+        right = [mid for mid, mtype in model_types.items() if mtype in wanted]
+        listed = (
+            "the server has: "
+            + ", ".join(f"{mid} ({model_types[mid]})" for mid in right)
+            + ". Pass one of them as model=, or load one with `lms load <model>`"
+            if right
+            else f"the server has no {kind}: download one in the app or with `lms get <model>`"
+        )
+    elif available_models:
+        listed = (
+            f"the server has: {', '.join(available_models)}. Pass the id of an {kind} as "
+            "model= (`lms ls` shows each model's type)"
+        )
+    else:
+        listed = f"use an {kind} (`lms ls` shows each model's type)"
+    said = server_said.rstrip(". ")
+    tail = f" (LM Studio said: {said})" if said else ""
+    return ModelNotFoundError(
+        f"{what}{where}; {need}; {listed}.{tail}",
+        model=model,
+        available_models=right if right is not None else available_models,
+        status_code=status_code,
+        body=body,
+    )
+
+
+_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+_TAG = re.compile(r"<[^>]*>")
+
+
+def _is_html(text: str) -> bool:
+    head = text.lstrip()[:300].lower()
+    return head.startswith(("<!doctype html", "<html", "<head", "<body")) or "<html" in head
+
+
+def html_answer_error(
+    status_code: int | None, body: Any, base_url: str = ""
+) -> LMStudioError | None:
+    """The error for an HTML page where an API answer was expected, else ``None``.
+
+    A web server that is not an LLM API (a router page, a web UI, a 404 page) answers HTML. A
+    gateway error page (502/503/504) is left to the usual classification: there the proxy is
+    right and the server behind it is down.
+    """
+    if not isinstance(body, str) or not _is_html(body) or status_code in (502, 503, 504):
+        return None
+    match = _TITLE.search(body)
+    text = match.group(1) if match else _TAG.sub(" ", body)
+    excerpt = " ".join(text.split())[:120]
+    answered = f"HTTP {status_code}" if status_code is not None else "an answer"
+    page = f": {excerpt!r}" if excerpt else ""
+    where = f" at {base_url}" if base_url else ""
+    return InvalidResponseError(
+        f"The server{where} is not an OpenAI-compatible server (it answered HTML, {answered}"
+        f"{page}). base_url should be the API root ending in /v1, e.g. "
+        "http://localhost:1234/v1 for LM Studio (the address shown in its Developer tab) or "
+        "http://HOST:8080/v1 for llama.cpp's llama-server; check the host and the port.",
+        status_code=status_code,
+        body=body[:_MAX_DETAIL],
+    )
+
+
+_SECRET_FIELDS = ("api_key",)
+
+
+def invalid_options_error(owner: str, exc: Any) -> InvalidRequestError:
+    """An `InvalidRequestError` naming each invalid option, from a pydantic ``ValidationError``.
+
+    An `InvalidRequestError` raised by a validator (a bad ``base_url``) is returned as it is: its
+    message already names the bad part. The value of a secret option is never quoted.
+    """
+    problems: list[str] = []
+    for err in exc.errors():
+        cause = (err.get("ctx") or {}).get("error")
+        if isinstance(cause, InvalidRequestError):
+            return cause
+        where = ".".join(str(p) for p in err["loc"]) or "value"
+        msg = str(err["msg"]).removeprefix("Value error, ")
+        shown = "" if where in _SECRET_FIELDS else f" (got {err.get('input')!r})"
+        problems.append(f"{where}: {msg}{shown}"[:300])
+    return InvalidRequestError(f"Invalid options for {owner}: " + "; ".join(problems) + ".")
+
+
+_TOOL_SHAPE = (
+    '{"type": "function", "function": {"name": "...", "description": "...", '
+    '"parameters": {JSON schema}}}'
+)
+
+
+def check_tools(tools: Any) -> None:
+    """Raise `InvalidRequestError` for a tool that is not an OpenAI function tool dict.
+
+    Checked before anything is sent: a flat ``{"name", "parameters"}`` dict, a Python function
+    or a framework tool object reaching the core would otherwise be sent unchecked.
+    """
+    if tools is None:
+        return
+    if isinstance(tools, dict | str) or not isinstance(tools, Iterable):
+        raise InvalidRequestError(f"tools must be a list of tools, each {_TOOL_SHAPE}.")
+    for index, tool in enumerate(tools):
+        if isinstance(tool, dict):
+            function = tool.get("function")
+            if (
+                tool.get("type") == "function"
+                and isinstance(function, dict)
+                and isinstance(function.get("name"), str)
+                and function["name"]
+            ):
+                continue
+            got = f"a dict with keys {sorted(map(str, tool))}"
+            hint = (
+                ': it looks like the inner function object; wrap it as {"type": "function", '
+                '"function": <it>}'
+                if "name" in tool and "function" not in tool
+                else ""
+            )
+        else:
+            got = f"a {type(tool).__name__}"
+            hint = (
+                ": pass Python functions to LangChain's bind_tools(), or wrap them with "
+                "LlamaIndex's FunctionTool.from_defaults(fn=...)"
+                if callable(tool)
+                else ""
+            )
+        raise InvalidRequestError(
+            f"tools[{index}] is {got}, not an OpenAI function tool{hint}. Each tool must be "
+            f"{_TOOL_SHAPE}."
+        )

@@ -35,6 +35,8 @@ from lmstudio_core.errors import (
     ServerError,
     classify,
     error_message_of,
+    html_answer_error,
+    model_kind_error,
 )
 from lmstudio_core.requests import ChatRequest, build_chat_body
 from lmstudio_core.resilience import CircuitBreaker, RetryPolicy, breaker_for
@@ -129,6 +131,22 @@ def _timeout_in_force(exc: httpx.TimeoutException, phase: str) -> object:
     return limits.get("read", "?")
 
 
+_PLAIN_HTTP_MARKERS = (
+    "wrong_version_number",
+    "wrong version number",
+    "record_layer_failure",
+    "record layer failure",
+    "packet length too long",
+    "http_request",
+)
+
+
+def plain_http_answered(exc: Exception, url: str) -> bool:
+    """An https connection to a port that speaks plain HTTP (LM Studio's server has no TLS)."""
+    text = str(exc).lower()
+    return url.startswith("https://") and any(m in text for m in _PLAIN_HTTP_MARKERS)
+
+
 def transport_error(exc: Exception, settings: LMStudioSettings) -> LMStudioError:
     """Map an httpx transport failure to a typed error that says what to do."""
     url = settings.base_url
@@ -138,6 +156,12 @@ def transport_error(exc: Exception, settings: LMStudioSettings) -> LMStudioError
             f"LM Studio at {url} did not {phase} within {_timeout_in_force(exc, phase)} s. "
             "A model may still be loading or the prompt is long: raise timeout= "
             "(or LMSTUDIO_TIMEOUT), or check the server log."
+        )
+    elif isinstance(exc, httpx.ConnectError) and plain_http_answered(exc, url):
+        error = LMStudioConnectionError(
+            f"The server at {url} speaks plain HTTP, not HTTPS: use "
+            f"{'http://' + url.removeprefix('https://')} (LM Studio's server has no TLS; "
+            "put a TLS proxy in front of it to use https)."
         )
     elif isinstance(exc, httpx.ConnectError) and "CERTIFICATE_VERIFY_FAILED" in str(exc):
         error = LMStudioConnectionError(
@@ -305,6 +329,7 @@ class Operations:
         *,
         model: str | None = None,
         available_models: Sequence[str] | None = None,
+        model_types: dict[str, str] | None = None,
     ) -> LMStudioError:
         """Classify an error answer (the client shells redact the token from what it says)."""
         return classify(
@@ -313,6 +338,7 @@ class Operations:
             base_url=self.settings.base_url,
             model=model,
             available_models=available_models,
+            model_types=model_types,
         )
 
     def redirect_error(self, url: str, status: int, location: str | None) -> LMStudioError:
@@ -379,7 +405,9 @@ class Operations:
             try:
                 response: httpx.Response = yield Send(request, stream)
             except httpx.HTTPError as exc:
-                retryable = isinstance(exc, _RETRYABLE_TRANSPORT)
+                retryable = isinstance(exc, _RETRYABLE_TRANSPORT) and not plain_http_answered(
+                    exc, url
+                )
                 if retries and retryable and self.retry.should_retry_connection(attempt):
                     log.debug("retrying %s %s after %s", method, url, type(exc).__name__)
                     yield Sleep(self.retry.delay(attempt))
@@ -408,7 +436,7 @@ class Operations:
                 self.breaker_success()
             raise (
                 yield from self._answer_error(
-                    status, _decode_json(raw), model, list_models_on_missing
+                    status, _decode_json(raw), model, list_models_on_missing, url
                 )
             )
 
@@ -436,21 +464,55 @@ class Operations:
         return raw
 
     def _answer_error(
-        self, status: int, body: Any, model: str | None, list_models_on_missing: bool
+        self,
+        status: int,
+        body: Any,
+        model: str | None,
+        list_models_on_missing: bool,
+        url: str = "",
     ) -> Flow[LMStudioError]:
         """The typed error for an error answer; a missing model also lists the server's models.
 
-        ``list_models_on_missing`` is false for the catalog requests themselves.
+        A failed chat or embeddings request that named a model of the wrong kind (an embedding
+        model for chat, a chat model for embeddings) says so, with the models of the right
+        kind, whatever LM Studio's wording. ``list_models_on_missing`` is false for the catalog
+        requests themselves.
         """
         error = self.error_from_body(status, body, model=model)
-        if not (list_models_on_missing and isinstance(error, ModelNotFoundError)):
+        embeddings = {self.chat_url: False, self.embeddings_url: True}.get(url)
+        check_kind = (
+            model is not None
+            and embeddings is not None
+            and isinstance(error, BadRequestError | ServerError)
+            and (
+                embeddings
+                or isinstance(error, ModelNotFoundError)
+                or "could not load" in error.message
+            )
+        )
+        if not (list_models_on_missing and (check_kind or isinstance(error, ModelNotFoundError))):
             return error
         try:
             models = yield from self.list_models()
         except LMStudioError:
             return error
+        types: dict[str, str] = {m.id: m.type for m in models}
+        info = find_model(models, model) if check_kind and model is not None else None
+        if info is not None and info.type != "unknown" and info.is_embedding != embeddings:
+            return model_kind_error(
+                model,
+                info.type,
+                embeddings=bool(embeddings),
+                base_url=self.settings.base_url,
+                server_said=error_message_of(body) or "",
+                model_types=types,
+                status_code=error.status_code,
+                body=error.body,
+            )
         ids = [m.id for m in models]
-        better = self.error_from_body(status, body, model=model, available_models=ids)
+        better = self.error_from_body(
+            status, body, model=model, available_models=ids, model_types=types
+        )
         return better if isinstance(better, ModelNotFoundError) else error
 
     def json_request(
@@ -480,10 +542,13 @@ class Operations:
         if isinstance(data, dict) and error_message_of(data) is not None:
             raise (
                 yield from self._answer_error(
-                    response.status_code, data, model, list_models_on_missing
+                    response.status_code, data, model, list_models_on_missing, url
                 )
             )
         if not isinstance(data, dict | list):
+            html = html_answer_error(response.status_code, data, self.settings.base_url)
+            if html is not None:
+                raise html
             raise InvalidResponseError(
                 f"{url} answered with something that is not JSON: {str(data)[:200]!r}. "
                 "Check that base_url points at LM Studio."
@@ -659,8 +724,13 @@ class Operations:
             return response, reader
         data = _decode_json((yield from self.read_body(response)))
         if isinstance(data, dict) and error_message_of(data) is not None:
-            error = yield from self._answer_error(response.status_code, data, body["model"], True)
+            error = yield from self._answer_error(
+                response.status_code, data, body["model"], True, self.chat_url
+            )
             raise reader.fail(error)
+        html = html_answer_error(response.status_code, data, self.settings.base_url)
+        if html is not None:
+            raise reader.fail(html)
         reader.pending = reader.feed_completion(data)
         return None, reader
 
@@ -687,12 +757,7 @@ class Operations:
         for start in range(0, len(texts), batch_size):
             batch = list(texts[start : start + batch_size])
             body = {"model": model, "input": batch, "encoding_format": "float"}
-            try:
-                data = yield from self.json_request(
-                    "POST", self.embeddings_url, body=body, model=model
-                )
-            except (BadRequestError, ServerError) as exc:
-                raise (yield from self._explain_embedding_failure(model, exc)) from exc
+            data = yield from self.json_request("POST", self.embeddings_url, body=body, model=model)
             batch_vectors = _parse_embeddings(data, len(batch))
             vectors.extend(batch_vectors)
             usage = Usage.from_wire(data.get("usage"))
@@ -703,22 +768,6 @@ class Operations:
             model=answered_model or model,
             usage=Usage(prompt_tokens=prompt_tokens, total_tokens=prompt_tokens),
         )
-
-    def _explain_embedding_failure(self, model: str, error: LMStudioError) -> Flow[LMStudioError]:
-        try:
-            info = yield from self.model_info(model)
-        except LMStudioError:
-            return error
-        if info is not None and info.type in ("llm", "vlm"):
-            better = BadRequestError(
-                f"{model!r} is a chat model ({info.type}), not an embedding model. Use an "
-                "embedding model such as text-embedding-nomic-embed-text-v1.5 (see `lms ls`). "
-                f"Server said: {error.message}",
-                status_code=error.status_code,
-                body=error.body,
-            )
-            return better
-        return error
 
 
 def _parse_embeddings(data: Any, expected: int) -> list[list[float]]:

@@ -261,11 +261,17 @@ class OwnsCoreClients:
     """The owner's field holding the user's `httpx.AsyncClient` (framework naming differs)."""
 
     def __init__(self, /, **data: Any) -> None:
+        from pydantic import ValidationError
+
+        from lmstudio_core.errors import invalid_options_error
         from lmstudio_core.settings import reject_unknown_client_kwargs
 
         # Here, not in a validator, so the UnknownOptionError is not wrapped by pydantic.
         reject_unknown_client_kwargs(type(self).__name__, data.get("client_kwargs"))
-        super().__init__(**data)
+        try:
+            super().__init__(**data)
+        except ValidationError as exc:  # one error type for every constructor: see errors.md
+            raise invalid_options_error(type(self).__name__, exc) from None
 
     @property
     def client(self) -> LMStudioClient:

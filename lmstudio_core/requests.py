@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from lmstudio_core.errors import InvalidRequestError, closest_option
+from lmstudio_core.errors import InvalidRequestError, check_tools, closest_option
 
 __all__ = [
     "KNOWN_EXTRA_OPTIONS",
@@ -103,6 +103,7 @@ class ChatRequest(BaseModel):
         extra = dict(fields.pop("extra", None) or {})
         for key in [k for k in fields if k not in known]:
             extra[key] = fields.pop(key)
+        check_tools(fields.get("tools"))  # names the expected shape, before anything is sent
         try:
             return cls(extra=extra, **fields)
         except ValidationError as exc:

@@ -9,9 +9,9 @@ import os
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
-from lmstudio_core.errors import InvalidRequestError, check_options
+from lmstudio_core.errors import InvalidRequestError, check_options, invalid_options_error
 
 __all__ = [
     "API_KEY_ENV_VARS",
@@ -34,23 +34,66 @@ TIMEOUT_ENV_VAR = "LMSTUDIO_TIMEOUT"
 URI_SCHEMES = ("lmstudio", "lm_studio", "lmstudios")
 
 
+_EXAMPLE_URL = "expected e.g. http://localhost:1234/v1"
+ENDPOINT_SUFFIXES = (
+    "/chat/completions",
+    "/completions",
+    "/embeddings",
+    "/models",
+    "/responses",
+    "/messages",
+)
+"""Endpoint paths cut from a pasted endpoint URL (``.../v1/chat/completions`` -> ``.../v1``)."""
+_NATIVE_API_ROOTS = ("/api/v0", "/api/v1")
+
+
+def _strip_endpoint(path: str) -> str:
+    """``/v1/chat/completions`` -> ``/v1``; ``/api/v1/models`` -> ```` (LM Studio's own API)."""
+    for suffix in ENDPOINT_SUFFIXES:
+        if path.endswith(suffix):
+            path = path[: -len(suffix)].rstrip("/")
+            break
+    for root in _NATIVE_API_ROOTS:
+        if path.endswith(root):
+            return path[: -len(root)]
+    return path
+
+
+def _check_location(url: str, netloc: str, host: str | None) -> None:
+    """Raise `InvalidRequestError` naming a bad host or port (httpx would fail later)."""
+    location = netloc.rpartition("@")[2]
+    port_text = location.rpartition("]")[2].partition(":")[2] if ":" in location else None
+    if not host or any(c.isspace() for c in location) or location.startswith(":"):
+        raise InvalidRequestError(f"base_url {url!r} has no valid host name; {_EXAMPLE_URL}")
+    if port_text is not None and (not port_text.isdigit() or not 0 < int(port_text) < 65536):
+        raise InvalidRequestError(
+            f"base_url {url!r} has an invalid port {port_text!r}: a port is a number from 1 "
+            f"to 65535 (LM Studio's default is 1234); {_EXAMPLE_URL}"
+        )
+
+
 def normalize_base_url(url: str) -> str:
     """``localhost:1234``, ``http://host:1234``, ``http://host:1234/v1/`` -> ``http://host:1234/v1``.
 
+    A pasted endpoint URL is accepted: ``.../v1/chat/completions`` (or ``/embeddings``,
+    ``/models``, ...) becomes ``.../v1``, and ``http://host:1234/api/v1`` becomes
+    ``http://host:1234/v1``.
+
     Raises:
-        InvalidRequestError: the URL has an unsupported scheme or no host.
+        InvalidRequestError: the URL has an unsupported scheme, no valid host or a bad port.
     """
+    if not isinstance(url, str):
+        raise InvalidRequestError(f"base_url must be a string; {_EXAMPLE_URL} (got {url!r})")
     text = url.strip()
     if not text:
-        raise InvalidRequestError("base_url is empty; expected e.g. http://localhost:1234/v1")
+        raise InvalidRequestError(f"base_url is empty; {_EXAMPLE_URL}")
     if "://" not in text:
         text = "http://" + text
     parts = urlsplit(text)
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise InvalidRequestError(
-            f"base_url {url!r} is not an http(s) URL; expected e.g. http://localhost:1234/v1"
-        )
-    path = parts.path.rstrip("/")
+        raise InvalidRequestError(f"base_url {url!r} is not an http(s) URL; {_EXAMPLE_URL}")
+    _check_location(url, parts.netloc, parts.hostname)
+    path = _strip_endpoint(parts.path.rstrip("/"))
     if not path.endswith("/v1"):
         path = path + "/v1"
     return f"{parts.scheme}://{parts.netloc}{path}"
@@ -140,7 +183,10 @@ class LMStudioSettings(BaseModel):
     def __init__(self, /, **data: Any) -> None:
         # Checked here, not in a validator: pydantic would wrap the error in a ValidationError.
         check_options(type(self).__name__, data, type(self).model_fields)
-        super().__init__(**data)
+        try:
+            super().__init__(**data)
+        except ValidationError as exc:  # an InvalidRequestError naming the option instead
+            raise invalid_options_error(type(self).__name__, exc) from None
 
     @field_validator("base_url")
     @classmethod
@@ -214,9 +260,14 @@ def parse_uri(uri: str) -> ParsedURI:
         location = location.replace(host, f"{host}:1234", 1)
     http_scheme = "https" if scheme.lower() == "lmstudios" else "http"
     params = {key: _decode_value(value) for key, value in parse_qsl(query, keep_blank_values=True)}
-    return ParsedURI(
-        base_url=normalize_base_url(f"{http_scheme}://{location}"), model=model, params=params
-    )
+    try:
+        base_url = normalize_base_url(f"{http_scheme}://{location}")
+    except InvalidRequestError as exc:
+        problem = exc.message.split("; expected")[0].partition(" has ")[2] or "a bad address"
+        raise InvalidRequestError(
+            f"LM Studio URI {uri!r} has {problem}; expected lmstudio://model@host:port?option=value"
+        ) from None
+    return ParsedURI(base_url=base_url, model=model, params=params)
 
 
 def _decode_value(value: str) -> Any:

@@ -2,7 +2,8 @@
 
 Routes requests the way LM Studio does (``/v1/*``, ``/api/v0/*``, ``/api/v1/*``), rejects what
 LM Studio rejects (``json_object``, object ``tool_choice``, unknown models, missing tokens),
-answers unknown paths with HTTP 200 and an ``error`` body, and records every request.
+answers unknown paths with HTTP 200 and an ``error`` body, answers a chat request naming an
+embedding model (or the reverse) as LM Studio does, and records every request.
 """
 
 from __future__ import annotations
@@ -362,6 +363,14 @@ class FakeLMStudio:
         if isinstance(name, str) and name:
             for model in self.models:
                 if model.id == name:
+                    if model.is_embedding != embeddings:  # LM Studio's answer to the wrong kind
+                        kind = "embedding" if embeddings else "llm"
+                        return _error(
+                            400,
+                            f'Failed to load model "{name}". Error: Model is not {kind}.',
+                            code="model_not_found",
+                            param="model",
+                        )
                     model.loaded = True  # JIT loading, as LM Studio does by default
                     return model
             if not self.strict_models:
