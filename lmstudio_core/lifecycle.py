@@ -343,8 +343,12 @@ class OwnsCoreClients:
         pydantic's ``model_copy`` sets ``update`` unchecked: ``base_url="host:1234"`` would stay
         un-normalised, ``timeout=0`` would fail only at the first request, and an alias such as
         ``api_base`` would set nothing. Here each field is validated as on construction (a
-        `pydantic.ValidationError` names it) and an alias sets its field.
+        `InvalidRequestError` names it, as on construction) and an alias sets its field.
         """
+        from pydantic import ValidationError
+
+        from lmstudio_core.errors import invalid_options_error
+
         fields = type(self).model_fields  # type: ignore[attr-defined]
         names = {alias: name for name, info in fields.items() for alias in _aliases(info)}
         names.update({name: name for name in fields})
@@ -352,6 +356,9 @@ class OwnsCoreClients:
         checked = {names.get(key, key): update.pop(key) for key in list(update) if key in names}
         copied = super().model_copy(update=update, deep=deep)  # type: ignore[misc]
         validator = type(self).__pydantic_validator__  # type: ignore[attr-defined]
-        for name, value in checked.items():
-            validator.validate_assignment(copied, name, value)
+        try:
+            for name, value in checked.items():
+                validator.validate_assignment(copied, name, value)
+        except ValidationError as exc:  # the constructors' error type: see errors.md
+            raise invalid_options_error(type(self).__name__, exc) from None
         return copied

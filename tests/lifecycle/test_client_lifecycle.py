@@ -420,7 +420,7 @@ def test_a_users_http_client_timeout_is_the_one_reported() -> None:
 def test_model_copy_validates_and_follows_aliases(
     lms: FakeLMStudio, other: FakeLMStudio, make: Callable[[str], Any]
 ) -> None:
-    from pydantic import ValidationError
+    from lmstudio_core.errors import InvalidRequestError
 
     original = make(lms.base_url)
     bare = other.base_url.removeprefix("http://").removesuffix("/v1")
@@ -428,7 +428,7 @@ def test_model_copy_validates_and_follows_aliases(
     moved = original.model_copy(update={"api_base": other.base_url})  # the OpenAILike name
     assert moved.base_url == other.base_url
     assert moved.client.base_url == other.base_url
-    with pytest.raises(ValidationError, match="timeout"):
+    with pytest.raises(InvalidRequestError, match="timeout"):
         original.model_copy(update={"timeout": 0})
     assert original.client.base_url == lms.base_url
 
