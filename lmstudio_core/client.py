@@ -1,7 +1,17 @@
 """The two I/O shells: `LMStudioClient` (httpx) and `AsyncLMStudioClient` (httpx async).
 
-They differ only in how they perform the steps a flow yields (see `flows.py`); every decision
-(retries, breaker, model resolution, parsing, errors) is shared.
+Each does two kinds of I/O for the shared, I/O-free logic, and differs from the other only in
+doing it with sync or async httpx:
+
+- it runs the flows of `LMStudioProtocol` (`protocol.py`), performing each step they yield
+  (`Send`, `Read`, `Close`, `Sleep`; see `steps.py`) and sending the result back (`_run`);
+- for a streamed chat (`ChatStream`, `AsyncChatStream`) it drives the `StreamReader`
+  (`stream_reader.py`) the ``open_stream`` flow returns: it iterates the response body, feeds
+  each chunk of bytes to the reader and yields the deltas, then calls ``finish``, and reports a
+  connection that breaks mid-stream with ``transport_failure``.
+
+Every decision (retries, breaker, model resolution, parsing, errors) is made in the protocol and
+the reader, once for both clients; the shells redact the API token from every error they raise.
 """
 
 from __future__ import annotations
@@ -20,10 +30,12 @@ from urllib.parse import urlsplit
 import httpx
 
 from lmstudio_core.errors import LMStudioError, check_options, redact_error
-from lmstudio_core.flows import Close, Flow, Operations, Read, Send, Step, StreamReader
 from lmstudio_core.lifecycle import LoopLocalAsyncHTTP
+from lmstudio_core.protocol import LMStudioProtocol
 from lmstudio_core.requests import ChatRequest
 from lmstudio_core.settings import LMStudioSettings
+from lmstudio_core.steps import Close, Flow, Read, Send, Step
+from lmstudio_core.stream_reader import StreamReader
 from lmstudio_core.wire import (
     ChatDelta,
     ChatResult,
@@ -91,7 +103,7 @@ def _http_options(settings: LMStudioSettings) -> dict[str, Any]:
 
 
 class _ClientBase:
-    """What both shells share: settings, the operations, representation."""
+    """What both shells share: settings, the protocol (its flows), representation."""
 
     def __init__(
         self,
@@ -100,7 +112,7 @@ class _ClientBase:
         overrides: dict[str, Any],
     ) -> None:
         self.settings = _make_settings(type(self).__name__, settings, overrides)
-        self._ops = Operations(self.settings, parse_think_tags)
+        self._protocol = LMStudioProtocol(self.settings, parse_think_tags)
         self._lock = threading.Lock()
 
     def _redact(self, error: LMStudioError) -> None:
@@ -131,7 +143,7 @@ class ChatStream:
 
     def _iterate(self) -> Generator[ChatDelta, None, None]:
         try:
-            response, reader = self._client._run(self._client._ops.open_stream(self._request))
+            response, reader = self._client._run(self._client._protocol.open_stream(self._request))
             self._reader = reader
             if response is None:
                 yield from reader.pending
@@ -241,7 +253,7 @@ class LMStudioClient(_ClientBase):
         self, request: ChatRequest | Sequence[dict[str, Any]], /, **options: Any
     ) -> ChatResult:
         """A chat completion. Pass a `ChatRequest`, or messages plus options as keywords."""
-        return self._run(self._ops.chat(_as_request(request, options)))
+        return self._run(self._protocol.chat(_as_request(request, options)))
 
     def chat_stream(
         self, request: ChatRequest | Sequence[dict[str, Any]], /, **options: Any
@@ -253,19 +265,19 @@ class LMStudioClient(_ClientBase):
         self, texts: Sequence[str], model: str | None = None, *, batch_size: int = 512
     ) -> EmbeddingResult:
         """Embed strings in batches; vectors come back in input order."""
-        return self._run(self._ops.embed(texts, model, batch_size=batch_size))
+        return self._run(self._protocol.embed(texts, model, batch_size=batch_size))
 
     def list_models(self) -> list[ModelInfo]:
         """Models the server knows (all downloaded ones when JIT loading is on)."""
-        return self._run(self._ops.list_models())
+        return self._run(self._protocol.list_models())
 
     def model_info(self, model: str) -> ModelInfo | None:
         """Catalog entry for a model key or instance id, or ``None``."""
-        return self._run(self._ops.model_info(model))
+        return self._run(self._protocol.model_info(model))
 
     def context_length(self, model: str | None = None) -> int | None:
         """The model's loaded context length (or its maximum), ``None`` when nothing says."""
-        return self._run(self._ops.context_length(model))
+        return self._run(self._protocol.context_length(model))
 
     def model_facts(self, model: str | None = None, *, timeout: float | None = None) -> ModelFacts:
         """Context length and capabilities of ``model`` (default: the single loaded LLM).
@@ -273,27 +285,27 @@ class LMStudioClient(_ClientBase):
         One catalog request, cached until this client loads or unloads a model. ``timeout``
         bounds each request and turns retries off, for a quick probe.
         """
-        return self._run(self._ops.model_facts(model, timeout=timeout))
+        return self._run(self._protocol.model_facts(model, timeout=timeout))
 
     def default_model(self, *, embeddings: bool = False) -> str:
         """The single loaded chat (or embedding) model; raises when none or several."""
-        return self._run(self._ops.check_model(None, embeddings=embeddings))
+        return self._run(self._protocol.check_model(None, embeddings=embeddings))
 
     def load_model(
         self, model: str, *, context_length: int | None = None, ttl: int | None = None, **extra: Any
     ) -> LoadResult:
         """Load a model (LM Studio 0.4+), optionally with a context length and idle TTL."""
         return self._run(
-            self._ops.load_model(model, context_length=context_length, ttl=ttl, **extra)
+            self._protocol.load_model(model, context_length=context_length, ttl=ttl, **extra)
         )
 
     def unload_model(self, instance_id: str) -> None:
         """Unload a model instance (LM Studio 0.4+)."""
-        self._run(self._ops.unload_model(instance_id))
+        self._run(self._protocol.unload_model(instance_id))
 
     def health(self) -> bool:
         """True when the server answers; never raises for a server that is down."""
-        return self._run(self._ops.health())
+        return self._run(self._protocol.health())
 
     def close(self) -> None:
         """Close the HTTP client if this object created it."""
@@ -320,7 +332,7 @@ class AsyncChatStream:
     async def _iterate(self) -> AsyncGenerator[ChatDelta, None]:
         try:
             client = self._client
-            response, reader = await client._run(client._ops.open_stream(self._request))
+            response, reader = await client._run(client._protocol.open_stream(self._request))
             self._reader = reader
             if response is None:
                 for delta in reader.pending:
@@ -433,7 +445,7 @@ class AsyncLMStudioClient(_ClientBase):
         self, request: ChatRequest | Sequence[dict[str, Any]], /, **options: Any
     ) -> ChatResult:
         """A chat completion. Pass a `ChatRequest`, or messages plus options as keywords."""
-        return await self._run(self._ops.chat(_as_request(request, options)))
+        return await self._run(self._protocol.chat(_as_request(request, options)))
 
     def chat_stream(
         self, request: ChatRequest | Sequence[dict[str, Any]], /, **options: Any
@@ -445,19 +457,19 @@ class AsyncLMStudioClient(_ClientBase):
         self, texts: Sequence[str], model: str | None = None, *, batch_size: int = 512
     ) -> EmbeddingResult:
         """Embed strings in batches; vectors come back in input order."""
-        return await self._run(self._ops.embed(texts, model, batch_size=batch_size))
+        return await self._run(self._protocol.embed(texts, model, batch_size=batch_size))
 
     async def list_models(self) -> list[ModelInfo]:
         """Models the server knows (all downloaded ones when JIT loading is on)."""
-        return await self._run(self._ops.list_models())
+        return await self._run(self._protocol.list_models())
 
     async def model_info(self, model: str) -> ModelInfo | None:
         """Catalog entry for a model key or instance id, or ``None``."""
-        return await self._run(self._ops.model_info(model))
+        return await self._run(self._protocol.model_info(model))
 
     async def context_length(self, model: str | None = None) -> int | None:
         """The model's loaded context length (or its maximum), ``None`` when nothing says."""
-        return await self._run(self._ops.context_length(model))
+        return await self._run(self._protocol.context_length(model))
 
     async def model_facts(
         self, model: str | None = None, *, timeout: float | None = None
@@ -467,27 +479,27 @@ class AsyncLMStudioClient(_ClientBase):
         One catalog request, cached until this client loads or unloads a model. ``timeout``
         bounds each request and turns retries off, for a quick probe.
         """
-        return await self._run(self._ops.model_facts(model, timeout=timeout))
+        return await self._run(self._protocol.model_facts(model, timeout=timeout))
 
     async def default_model(self, *, embeddings: bool = False) -> str:
         """The single loaded chat (or embedding) model; raises when none or several."""
-        return await self._run(self._ops.check_model(None, embeddings=embeddings))
+        return await self._run(self._protocol.check_model(None, embeddings=embeddings))
 
     async def load_model(
         self, model: str, *, context_length: int | None = None, ttl: int | None = None, **extra: Any
     ) -> LoadResult:
         """Load a model (LM Studio 0.4+), optionally with a context length and idle TTL."""
         return await self._run(
-            self._ops.load_model(model, context_length=context_length, ttl=ttl, **extra)
+            self._protocol.load_model(model, context_length=context_length, ttl=ttl, **extra)
         )
 
     async def unload_model(self, instance_id: str) -> None:
         """Unload a model instance (LM Studio 0.4+)."""
-        await self._run(self._ops.unload_model(instance_id))
+        await self._run(self._protocol.unload_model(instance_id))
 
     async def health(self) -> bool:
         """True when the server answers; never raises for a server that is down."""
-        return await self._run(self._ops.health())
+        return await self._run(self._protocol.health())
 
     async def aclose(self) -> None:
         """Close the running loop's connections if this object created them."""

@@ -146,13 +146,14 @@ def test_redact_error_without_secrets_changes_nothing() -> None:
 
 
 def test_redaction_happens_once_at_the_boundary() -> None:
-    """Operations no longer redact: the flows return raw errors, the shells redact them."""
+    """The flows no longer redact: the flows return raw errors, the shells redact them."""
     import inspect
 
-    from lmstudio_core import client, flows
+    from lmstudio_core import client, protocol, steps, stream_reader, transport_errors
 
-    assert "redact(" not in inspect.getsource(flows)
-    assert "redact_error(" not in inspect.getsource(flows)
+    for flows in (protocol, steps, stream_reader, transport_errors):
+        assert "redact(" not in inspect.getsource(flows)
+        assert "redact_error(" not in inspect.getsource(flows)
     assert inspect.getsource(client).count("redact_error(") == 1
 
 

@@ -1,8 +1,10 @@
-"""Every client operation written once, as a generator that yields I/O steps.
+"""`LMStudioProtocol`: every client operation written once, as a flow (see `steps.py`).
 
-A flow yields `Send`, `Read`, `Close` or `Sleep` steps and receives their results; the sync and
-async clients in `client.py` only perform those steps. Retries, the circuit breaker, error
-classification, model resolution and parsing therefore exist once, shared by both clients.
+Each public method is a generator that yields I/O steps and returns the operation's result:
+the request loop with retries and the circuit breaker (`request`), error answers mapped to typed
+errors, model resolution, the catalog, load/unload, chat, streamed chat (`open_stream` returns
+a `StreamReader` the runner then feeds) and embeddings. The sync and async clients in `client.py`
+run these flows; nothing here does I/O or depends on sync or async.
 """
 
 from __future__ import annotations
@@ -11,12 +13,12 @@ import base64
 import json
 import logging
 import struct
-from collections.abc import Generator, Sequence
-from typing import Any, TypeVar
+from collections.abc import Sequence
+from typing import Any
 
 import httpx
 
-from lmstudio_core.accumulate import StreamAccumulator, parse_chat_completion
+from lmstudio_core.accumulate import parse_chat_completion
 from lmstudio_core.catalog import (
     CATALOG_ENDPOINTS,
     context_length_from_props,
@@ -28,9 +30,7 @@ from lmstudio_core.errors import (
     BadRequestError,
     InvalidRequestError,
     InvalidResponseError,
-    LMStudioConnectionError,
     LMStudioError,
-    LMStudioTimeoutError,
     ModelNotFoundError,
     ServerError,
     classify,
@@ -41,9 +41,15 @@ from lmstudio_core.errors import (
 from lmstudio_core.requests import ChatRequest, build_chat_body
 from lmstudio_core.resilience import CircuitBreaker, RetryPolicy, breaker_for
 from lmstudio_core.settings import LMStudioSettings
-from lmstudio_core.sse import SSEDecoder, SSEEvent
+from lmstudio_core.steps import Close, Flow, Read, Send, Sleep
+from lmstudio_core.stream_reader import StreamReader
+from lmstudio_core.transport_errors import (
+    RETRYABLE_TRANSPORT,
+    SERVER_FAULTS,
+    plain_http_answered,
+    transport_error,
+)
 from lmstudio_core.wire import (
-    ChatDelta,
     ChatResult,
     EmbeddingResult,
     LoadResult,
@@ -52,138 +58,9 @@ from lmstudio_core.wire import (
     Usage,
 )
 
-__all__ = ["Close", "Flow", "Operations", "Read", "Send", "Sleep", "StreamReader"]
+__all__ = ["LMStudioProtocol"]
 
 log = logging.getLogger("lmstudio_core")
-T = TypeVar("T")
-
-
-class Send:
-    """Send ``request``; the result is the `httpx.Response` (body unread when ``stream``)."""
-
-    __slots__ = ("request", "stream")
-
-    def __init__(self, request: httpx.Request, stream: bool) -> None:
-        self.request = request
-        self.stream = stream
-
-
-class Read:
-    """Read the whole body of a streamed response; the result is its bytes."""
-
-    __slots__ = ("response",)
-
-    def __init__(self, response: httpx.Response) -> None:
-        self.response = response
-
-
-class Close:
-    """Close a streamed response."""
-
-    __slots__ = ("response",)
-
-    def __init__(self, response: httpx.Response) -> None:
-        self.response = response
-
-
-class Sleep:
-    """Wait before a retry."""
-
-    __slots__ = ("seconds",)
-
-    def __init__(self, seconds: float) -> None:
-        self.seconds = seconds
-
-
-Step = Send | Read | Close | Sleep
-Flow = Generator[Step, Any, T]
-
-_RETRYABLE_TRANSPORT = (
-    httpx.ConnectError,
-    httpx.ConnectTimeout,
-    httpx.PoolTimeout,
-    httpx.RemoteProtocolError,
-    httpx.ReadError,
-    httpx.WriteError,
-)
-
-# Transport failures that say the server is unhealthy (see `Operations.breaker_failure`).
-_SERVER_FAULTS = (
-    httpx.ConnectTimeout,
-    httpx.RemoteProtocolError,
-    httpx.ReadError,
-    httpx.WriteError,
-)
-
-
-def _timeout_in_force(exc: httpx.TimeoutException, phase: str) -> object:
-    """The limit httpx really applied (from the request, so also a user's own http client's)."""
-    try:
-        limits = exc.request.extensions.get("timeout", {})
-    except RuntimeError:  # an exception raised without its request
-        limits = {}
-    if phase == "connect":
-        return limits.get("connect", "?")
-    if isinstance(exc, httpx.PoolTimeout):
-        return limits.get("pool", "?")
-    if isinstance(exc, httpx.WriteTimeout):
-        return limits.get("write", "?")
-    return limits.get("read", "?")
-
-
-_PLAIN_HTTP_MARKERS = (
-    "wrong_version_number",
-    "wrong version number",
-    "record_layer_failure",
-    "record layer failure",
-    "packet length too long",
-    "http_request",
-)
-
-
-def plain_http_answered(exc: Exception, url: str) -> bool:
-    """An https connection to a port that speaks plain HTTP (LM Studio's server has no TLS)."""
-    text = str(exc).lower()
-    return url.startswith("https://") and any(m in text for m in _PLAIN_HTTP_MARKERS)
-
-
-def transport_error(exc: Exception, settings: LMStudioSettings) -> LMStudioError:
-    """Map an httpx transport failure to a typed error that says what to do."""
-    url = settings.base_url
-    if isinstance(exc, httpx.TimeoutException):
-        phase = "connect" if isinstance(exc, httpx.ConnectTimeout) else "answer"
-        error: LMStudioError = LMStudioTimeoutError(
-            f"LM Studio at {url} did not {phase} within {_timeout_in_force(exc, phase)} s. "
-            "A model may still be loading or the prompt is long: raise timeout= "
-            "(or LMSTUDIO_TIMEOUT), or check the server log."
-        )
-    elif isinstance(exc, httpx.ConnectError) and plain_http_answered(exc, url):
-        error = LMStudioConnectionError(
-            f"The server at {url} speaks plain HTTP, not HTTPS: use "
-            f"{'http://' + url.removeprefix('https://')} (LM Studio's server has no TLS; "
-            "put a TLS proxy in front of it to use https)."
-        )
-    elif isinstance(exc, httpx.ConnectError) and "CERTIFICATE_VERIFY_FAILED" in str(exc):
-        error = LMStudioConnectionError(
-            f"The TLS certificate of {url} could not be verified ({exc}). Pass the server's CA "
-            "bundle as verify='/path/to/ca.pem', or verify=False only if you trust the network."
-        )
-    elif isinstance(exc, httpx.ConnectError):
-        error = LMStudioConnectionError(
-            f"LM Studio is not reachable at {url}: start the server in the app's Developer tab "
-            "or with `lms server start`, or set base_url / LMSTUDIO_BASE_URL to where it runs."
-        )
-    else:
-        error = LMStudioConnectionError(
-            f"The connection to LM Studio at {url} broke before the answer was complete "
-            f"({type(exc).__name__}). The server may have restarted or unloaded the model; retry."
-        )
-    error.__cause__ = exc
-    return error
-
-
-_loads = json.JSONDecoder().decode
-"""`json.loads` for one ``str`` without its per-call argument checks (runs for every chunk)."""
 
 
 def _decode_json(content: bytes) -> Any:
@@ -193,106 +70,8 @@ def _decode_json(content: bytes) -> Any:
         return content.decode("utf-8", "replace")
 
 
-class StreamReader:
-    """Turns the raw bytes of an SSE chat stream into `ChatDelta`s; raises on in-stream errors.
-
-    Errors raised here carry what had arrived so far as ``error.partial`` (a `ChatResult`).
-    """
-
-    __slots__ = ("_acc", "_decoder", "_ops", "done", "pending")
-
-    def __init__(self, ops: Operations, parse_think_tags: bool) -> None:
-        self._ops = ops
-        self._decoder = SSEDecoder()
-        self._acc = StreamAccumulator(parse_think_tags=parse_think_tags)
-        self.done = False
-        self.pending: list[ChatDelta] = []
-
-    def feed(self, data: bytes) -> list[ChatDelta]:
-        """Bytes in, deltas out."""
-        return self._events(self._decoder.feed(data))
-
-    def _events(self, events: list[SSEEvent]) -> list[ChatDelta]:
-        out: list[ChatDelta] = []
-        add = self._acc.add_chunk
-        for event, payload in events:
-            if payload == "[DONE]":
-                self.done = True
-                continue
-            try:
-                chunk = _loads(payload)
-            except (ValueError, RecursionError):
-                raise self.fail(
-                    InvalidResponseError(
-                        f"The server sent a malformed stream event: {payload[:200]!r}."
-                    )
-                ) from None
-            if not isinstance(chunk, dict):
-                raise self.fail(InvalidResponseError(f"Unexpected stream event: {payload[:200]!r}"))
-            if event == "error" or chunk.get("error"):
-                raise self.fail(self._ops.error_from_body(None, chunk))
-            try:
-                delta = add(chunk)
-            except LMStudioError as exc:
-                raise self.fail(exc) from None
-            if delta is not None:
-                out.append(delta)
-        return out
-
-    def finish(self) -> list[ChatDelta]:
-        """End of the byte stream: flush, and fail if the stream stopped early or said nothing."""
-        out = self._events(self._decoder.flush())
-        tail = self._acc.flush()
-        if tail is not None:
-            out.append(tail)
-        if not (self.done or self._acc.finish_reason):
-            if self._acc.has_output:
-                raise self.fail(
-                    LMStudioConnectionError(
-                        "The stream ended before the answer was complete (no finish reason, "
-                        "no [DONE]). The server may have crashed or unloaded the model; what "
-                        "arrived is in error.partial."
-                    )
-                )
-            raise self.fail(
-                ServerError(
-                    "The server ended the stream without any output. LM Studio does this when "
-                    "the prompt overflows the context on some builds: shorten the prompt or load "
-                    "the model with a larger context length."
-                )
-            )
-        if not self._acc.has_output and self._acc.finish_reason is None:
-            raise self.fail(ServerError("The server answered with an empty stream."))
-        return out
-
-    def feed_completion(self, body: Any) -> list[ChatDelta]:
-        """A server that ignored ``stream`` and sent one JSON completion: treat it as one chunk."""
-        if not isinstance(body, dict) or not isinstance(body.get("choices"), list):
-            raise self.fail(InvalidResponseError(f"Unexpected answer: {str(body)[:200]!r}"))
-        self.done = True
-        try:
-            deltas = [self._acc.add_chunk(body), self._acc.flush()]
-        except LMStudioError as exc:
-            raise self.fail(exc) from None
-        return [delta for delta in deltas if delta is not None]
-
-    def fail(self, error: LMStudioError) -> LMStudioError:
-        """Attach the partial result to ``error`` and return it for raising."""
-        error.partial = self._acc.result()
-        return error
-
-    def transport_failure(self, exc: Exception) -> LMStudioError:
-        """A transport error in the middle of the stream; never retried."""
-        self._ops.breaker_failure(exc)
-        return self.fail(transport_error(exc, self._ops.settings))
-
-    def result(self) -> ChatResult:
-        """Everything received so far."""
-        return self._acc.result()
-
-
-class Operations:
-    """All client logic, independent of sync or async I/O."""
+class LMStudioProtocol:
+    """The operations of an LM Studio client as flows, independent of sync or async I/O."""
 
     def __init__(self, settings: LMStudioSettings, parse_think_tags: bool = True) -> None:
         self.settings = settings
@@ -360,7 +139,7 @@ class Operations:
         """
         if self.breaker is None:
             return
-        if exc is None or isinstance(exc, _SERVER_FAULTS):
+        if exc is None or isinstance(exc, SERVER_FAULTS):
             self.breaker.record_failure()
         else:
             self.breaker.record_neutral()
@@ -405,7 +184,7 @@ class Operations:
             try:
                 response: httpx.Response = yield Send(request, stream)
             except httpx.HTTPError as exc:
-                retryable = isinstance(exc, _RETRYABLE_TRANSPORT) and not plain_http_answered(
+                retryable = isinstance(exc, RETRYABLE_TRANSPORT) and not plain_http_answered(
                     exc, url
                 )
                 if retries and retryable and self.retry.should_retry_connection(attempt):
@@ -707,6 +486,15 @@ class Operations:
         data = yield from self.json_request("POST", self.chat_url, body=body, model=body["model"])
         return parse_chat_completion(data, parse_think_tags=self.parse_think_tags)
 
+    def stream_reader(self) -> StreamReader:
+        """A reader for one chat stream, wired to this protocol's error mapping and breaker."""
+        return StreamReader(
+            error_from_body=lambda chunk: self.error_from_body(None, chunk),
+            on_transport_failure=self.breaker_failure,
+            settings=self.settings,
+            parse_think_tags=self.parse_think_tags,
+        )
+
     def open_stream(self, request: ChatRequest) -> Flow[tuple[httpx.Response | None, StreamReader]]:
         """Send a streamed chat request; return the open response and its reader.
 
@@ -719,7 +507,7 @@ class Operations:
         response = yield from self.request(
             "POST", self.chat_url, body=body, stream=True, model=body["model"]
         )
-        reader = StreamReader(self, self.parse_think_tags)
+        reader = self.stream_reader()
         if "text/event-stream" in response.headers.get("content-type", "text/event-stream"):
             return response, reader
         data = _decode_json((yield from self.read_body(response)))
