@@ -15,6 +15,8 @@ from typing import Any, TypeVar
 
 from pydantic import AliasChoices, BaseModel
 
+from lmstudio_core.wire import optional_int
+
 __all__ = [
     "AuthenticationError",
     "BadRequestError",
@@ -340,10 +342,6 @@ def _field(body: Any, name: str) -> Any:
     return None
 
 
-def _as_int(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
 def classify(
     status_code: int | None,
     body: Any,
@@ -389,8 +387,8 @@ def classify(
             f"The prompt does not fit the model's context{where}: {said}. Shorten the input, "
             "lower max_tokens, or load the model with a larger context length "
             "(load_model(..., context_length=N) or `lms load <model> --context-length N`).",
-            prompt_tokens=_as_int(_field(body, "n_prompt_tokens")),
-            context_length=_as_int(_field(body, "n_ctx")),
+            prompt_tokens=optional_int(_field(body, "n_prompt_tokens")),
+            context_length=optional_int(_field(body, "n_ctx")),
             status_code=status_code,
             body=body,
         )
