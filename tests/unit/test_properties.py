@@ -8,7 +8,8 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lmstudio_core import ChatResult, LMStudioError, LMStudioSettings, parse_chat_completion
+from lmstudio_core import ChatResult, LMStudioError, LMStudioSettings
+from lmstudio_core.accumulate import parse_chat_completion
 from lmstudio_core.protocol import LMStudioProtocol
 from lmstudio_core.sse import SSEDecoder
 
