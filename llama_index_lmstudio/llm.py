@@ -30,15 +30,10 @@ from llama_index.core.base.llms.types import (
 )
 from llama_index.core.bridge.pydantic import Field, PrivateAttr, model_validator
 from llama_index.core.constants import DEFAULT_CONTEXT_WINDOW, DEFAULT_NUM_OUTPUTS
-from llama_index.core.instrumentation.events.llm import (
-    LLMStructuredPredictEndEvent,
-    LLMStructuredPredictInProgressEvent,
-    LLMStructuredPredictStartEvent,
-)
 from llama_index.core.llms.callbacks import llm_chat_callback, llm_completion_callback
 from llama_index.core.llms.function_calling import FunctionCallingLLM
 from llama_index.core.llms.llm import ToolSelection
-from llama_index.core.program.utils import FlexibleModel, process_streaming_objects
+from llama_index.core.program.utils import FlexibleModel
 from llama_index.core.prompts import PromptTemplate
 from llama_index.core.types import Model, PydanticProgramMode
 from llama_index_instrumentation import get_dispatcher
@@ -50,13 +45,19 @@ from llama_index_lmstudio._convert import (
     to_wire_messages,
     tool_selections,
 )
+from llama_index_lmstudio._structured import (
+    apartial_objects,
+    partial_objects,
+    structured_end,
+    structured_kwargs,
+    structured_start,
+)
 from lmstudio_core import (
     ChatRequest,
     LMStudioConnectionError,
     LMStudioError,
     LMStudioTimeoutError,
     ModelFacts,
-    json_schema_format,
 )
 from lmstudio_core.errors import InvalidRequestError, accepted_names
 from lmstudio_core.requests import REQUEST_OPTION_FIELDS, collect_unknown_options
@@ -367,16 +368,7 @@ class LMStudio(LMStudioConnection, FunctionCallingLLM):
         """The tool calls in a response; malformed arguments become ``{}`` with a warning."""
         return tool_selections(response, error_on_no_tool_call=error_on_no_tool_call)
 
-    # -- structured output ----------------------------------------------------------------------
-
-    def _structured_kwargs(
-        self, output_cls: type[Model], llm_kwargs: dict[str, Any] | None
-    ) -> dict[str, Any]:
-        schema = output_cls.model_json_schema()
-        return {
-            **(llm_kwargs or {}),
-            "response_format": json_schema_format(schema, name=output_cls.__name__),
-        }
+    # -- structured output (helpers in _structured.py) ----------------------------------------
 
     @dispatcher.span
     def structured_predict(
@@ -392,12 +384,10 @@ class LMStudio(LMStudioConnection, FunctionCallingLLM):
                 output_cls, prompt, llm_kwargs, **prompt_args
             )
             return result
-        _structured_start(output_cls, prompt, prompt_args)
+        structured_start(output_cls, prompt, prompt_args)
         messages = prompt.format_messages(**prompt_args)
-        response = self.chat(messages, **self._structured_kwargs(output_cls, llm_kwargs))
-        output = _parse_output(output_cls, response)
-        dispatcher.event(LLMStructuredPredictEndEvent(output=output))
-        return output
+        response = self.chat(messages, **structured_kwargs(output_cls, llm_kwargs))
+        return structured_end(output_cls, response)
 
     @dispatcher.span
     async def astructured_predict(
@@ -413,12 +403,10 @@ class LMStudio(LMStudioConnection, FunctionCallingLLM):
                 output_cls, prompt, llm_kwargs, **prompt_args
             )
             return result
-        _structured_start(output_cls, prompt, prompt_args)
+        structured_start(output_cls, prompt, prompt_args)
         messages = prompt.format_messages(**prompt_args)
-        response = await self.achat(messages, **self._structured_kwargs(output_cls, llm_kwargs))
-        output = _parse_output(output_cls, response)
-        dispatcher.event(LLMStructuredPredictEndEvent(output=output))
-        return output
+        response = await self.achat(messages, **structured_kwargs(output_cls, llm_kwargs))
+        return structured_end(output_cls, response)
 
     @dispatcher.span
     def stream_structured_predict(
@@ -434,17 +422,9 @@ class LMStudio(LMStudioConnection, FunctionCallingLLM):
         messages = prompt.format_messages(**prompt_args)
 
         def gen() -> Generator[Model | FlexibleModel, None, None]:
-            _structured_start(output_cls, prompt, prompt_args)
-            responses = self.stream_chat(
-                messages, **self._structured_kwargs(output_cls, llm_kwargs)
-            )
-            parser = _PartialObjects(output_cls)
-            for response in responses:
-                parsed = parser.feed(response)
-                if parsed is not None:
-                    dispatcher.event(LLMStructuredPredictInProgressEvent(output=parsed))
-                    yield parsed
-            dispatcher.event(LLMStructuredPredictEndEvent(output=parser.last))
+            structured_start(output_cls, prompt, prompt_args)
+            responses = self.stream_chat(messages, **structured_kwargs(output_cls, llm_kwargs))
+            yield from partial_objects(output_cls, responses)
 
         return gen()
 
@@ -464,60 +444,15 @@ class LMStudio(LMStudioConnection, FunctionCallingLLM):
         messages = prompt.format_messages(**prompt_args)
 
         async def gen() -> AsyncGenerator[Model | FlexibleModel, None]:
-            _structured_start(output_cls, prompt, prompt_args)
+            structured_start(output_cls, prompt, prompt_args)
             responses = await self.astream_chat(
-                messages, **self._structured_kwargs(output_cls, llm_kwargs)
+                messages, **structured_kwargs(output_cls, llm_kwargs)
             )
-            parser = _PartialObjects(output_cls)
-            async for response in responses:
-                parsed = parser.feed(response)
-                if parsed is not None:
-                    dispatcher.event(LLMStructuredPredictInProgressEvent(output=parsed))
-                    yield parsed
-            dispatcher.event(LLMStructuredPredictEndEvent(output=parser.last))
+            async for parsed in apartial_objects(output_cls, responses):
+                yield parsed
 
         return gen()
 
 
 _REQUEST_FIELDS = tuple(name for name in REQUEST_OPTION_FIELDS if name in LMStudio.model_fields)
 """The typed request options `LMStudio` has as fields (sent when not None)."""
-
-
-def _structured_start(
-    output_cls: type[Model], prompt: PromptTemplate, prompt_args: dict[str, Any]
-) -> None:
-    """The event LlamaIndex's own LLM emits when a structured prediction starts."""
-    dispatcher.event(
-        LLMStructuredPredictStartEvent(
-            output_cls=output_cls, template=prompt, template_args=prompt_args
-        )
-    )
-
-
-def _parse_output(output_cls: type[Model], response: ChatResponse) -> Model:
-    parsed: Model = output_cls.model_validate_json(response.message.content or "")
-    return parsed
-
-
-class _PartialObjects:
-    """Turns a growing JSON answer into partial objects (shared by both structured streams)."""
-
-    def __init__(self, output_cls: type[Model]) -> None:
-        self.output_cls = output_cls
-        self.current: list[Any] | None = None
-        self.last: Any = None
-
-    def feed(self, response: ChatResponse) -> Any:
-        try:
-            objects = process_streaming_objects(
-                response,
-                self.output_cls,
-                cur_objects=self.current,
-                allow_parallel_tool_calls=False,
-                flexible_mode=True,
-            )
-        except Exception:  # an incomplete prefix is expected mid-stream
-            return None
-        self.current = objects if isinstance(objects, list) else [objects]
-        self.last = objects
-        return objects
