@@ -1,8 +1,9 @@
 """The step protocol: read this first.
 
 Every client operation (chat, streaming, embeddings, the catalog, load/unload) is written once,
-as a generator -- a *flow* -- in `protocol.py`. A flow does no I/O itself. It yields a step and
-the runner (the sync or async client in `client.py`) performs it and sends the result back in:
+as a generator -- a *flow* -- in `protocol.py` (on top of `request_loop.py`). A flow does no
+I/O itself. It yields a step and the runner (the sync or async client in `client.py`) performs
+it and sends the result back in:
 
 ===========================  ===============================================================
 the flow yields              the runner sends back (or throws in)

@@ -1,6 +1,6 @@
 """Transport failures (refused, reset, timed out, TLS) as typed errors that say what to do.
 
-Shared by the request loop in `protocol.py` and the stream reader in `stream_reader.py`.
+Shared by the request loop in `request_loop.py` and the stream reader in `stream_reader.py`.
 """
 
 from __future__ import annotations

@@ -149,9 +149,16 @@ def test_redaction_happens_once_at_the_boundary() -> None:
     """The flows no longer redact: the flows return raw errors, the shells redact them."""
     import inspect
 
-    from lmstudio_core import client, protocol, steps, stream_reader, transport_errors
+    from lmstudio_core import (
+        client,
+        protocol,
+        request_loop,
+        steps,
+        stream_reader,
+        transport_errors,
+    )
 
-    for flows in (protocol, steps, stream_reader, transport_errors):
+    for flows in (protocol, request_loop, steps, stream_reader, transport_errors):
         assert "redact(" not in inspect.getsource(flows)
         assert "redact_error(" not in inspect.getsource(flows)
     assert inspect.getsource(client).count("redact_error(") == 1
