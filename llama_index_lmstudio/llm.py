@@ -6,7 +6,6 @@ are asked from the server once and cached; streaming is truly async on the async
 
 from __future__ import annotations
 
-import logging
 from collections.abc import AsyncGenerator, Generator, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -25,11 +24,9 @@ from llama_index.core.base.llms.types import (
     CompletionResponseAsyncGen,
     CompletionResponseGen,
     LLMMetadata,
-    MessageRole,
-    ToolCallBlock,
 )
 from llama_index.core.bridge.pydantic import Field, PrivateAttr, model_validator
-from llama_index.core.constants import DEFAULT_CONTEXT_WINDOW, DEFAULT_NUM_OUTPUTS
+from llama_index.core.constants import DEFAULT_NUM_OUTPUTS
 from llama_index.core.llms.callbacks import llm_chat_callback, llm_completion_callback
 from llama_index.core.llms.function_calling import FunctionCallingLLM
 from llama_index.core.llms.llm import ToolSelection
@@ -45,6 +42,7 @@ from llama_index_lmstudio._convert import (
     to_wire_messages,
     tool_selections,
 )
+from llama_index_lmstudio._facts import server_facts
 from llama_index_lmstudio._structured import (
     apartial_objects,
     partial_objects,
@@ -52,14 +50,9 @@ from llama_index_lmstudio._structured import (
     structured_kwargs,
     structured_start,
 )
-from lmstudio_core import (
-    ChatRequest,
-    LMStudioConnectionError,
-    LMStudioError,
-    LMStudioTimeoutError,
-    ModelFacts,
-)
-from lmstudio_core.errors import InvalidRequestError, accepted_names
+from llama_index_lmstudio._tools import keep_first_tool_call, prepare_tool_chat
+from lmstudio_core import ChatRequest, ModelFacts
+from lmstudio_core.errors import accepted_names
 from lmstudio_core.requests import REQUEST_OPTION_FIELDS, collect_unknown_options
 
 if TYPE_CHECKING:
@@ -67,7 +60,6 @@ if TYPE_CHECKING:
 
 __all__ = ["LMStudio"]
 
-log = logging.getLogger("llama_index_lmstudio")
 dispatcher = get_dispatcher(__name__)
 
 
@@ -154,51 +146,16 @@ class LMStudio(LMStudioConnection, FunctionCallingLLM):
         """The LlamaIndex component name."""
         return "LMStudio"
 
-    # -- server facts ---------------------------------------------------------------
-
     def _server_facts(self) -> tuple[str, int, bool]:
-        """``(model, context window, calls tools)``; the core client caches the server's answer.
-
-        Fields set by the user win and are not asked for. Without ``model`` a failure raises
-        (there is nothing to name); with it, the catalog failing falls back to LlamaIndex's
-        default context window (kept, unless the server was unreachable).
-        """
-        model, context, tools = self.model, self.context_window, self.is_function_calling_model
-        if model is not None and context is not None and tools is not None:
-            return model, context, tools
-        if self._facts is not None and self._facts[0] is None:
-            return self._facts[1]
-        facts: ModelFacts | None = None
-        try:
-            facts = self.client.model_facts(model)
-        except LMStudioError as exc:
-            if model is None:
-                raise
-            log.warning("Could not read model %r from the server catalog: %s", model, exc)
-            if isinstance(exc, LMStudioConnectionError | LMStudioTimeoutError):
-                return self._with_defaults(model, context, tools)
-        else:
-            if self._facts is not None and self._facts[0] is facts:
-                return self._facts[1]
-            model = facts.model
-            context = context if context is not None else facts.context_length
-            tools = tools if tools is not None else facts.tools
-        result = self._with_defaults(model, context, tools)
-        self._facts = (facts, result)
+        """``(model, context window, calls tools)``, asked once (see `_facts.server_facts`)."""
+        result, self._facts = server_facts(
+            self.client,
+            self.model,
+            self.context_window,
+            self.is_function_calling_model,
+            self._facts,
+        )
         return result
-
-    def _with_defaults(
-        self, model: str, context: int | None, tools: bool | None
-    ) -> tuple[str, int, bool]:
-        if context is None:
-            log.warning(
-                "LM Studio did not report a context length for %r; assuming %d tokens. "
-                "Pass context_window= to set it.",
-                model,
-                DEFAULT_CONTEXT_WINDOW,
-            )
-            context = DEFAULT_CONTEXT_WINDOW
-        return model, context, True if tools is None else tools
 
     @property
     def metadata(self) -> LLMMetadata:
@@ -322,25 +279,15 @@ class LMStudio(LMStudioConnection, FunctionCallingLLM):
         **kwargs: Any,
     ) -> dict[str, Any]:
         """Messages, OpenAI tool specs and tool_choice for a chat with tools."""
-        for index, tool in enumerate(tools):
-            if not hasattr(getattr(tool, "metadata", None), "to_openai_tool"):
-                raise InvalidRequestError(
-                    f"tools[{index}] is a {type(tool).__name__}, not a LlamaIndex tool: pass "
-                    "BaseTool objects, e.g. FunctionTool.from_defaults(fn=my_function) (agents "
-                    "such as FunctionAgent wrap plain functions themselves)."
-                )
-        specs = [tool.metadata.to_openai_tool(skip_length_check=True) for tool in tools]
-        messages = list(chat_history or [])
-        if isinstance(user_msg, str):
-            user_msg = ChatMessage(role=MessageRole.USER, content=user_msg)
-        if user_msg is not None:
-            messages.append(user_msg)
-        prepared: dict[str, Any] = {"messages": messages, **kwargs}
-        if specs:
-            prepared["tools"] = specs
-            prepared["tool_choice"] = tool_choice or ("required" if tool_required else "auto")
-            prepared["parallel_tool_calls"] = allow_parallel_tool_calls
-        return prepared
+        return prepare_tool_chat(
+            tools,
+            user_msg,
+            chat_history,
+            allow_parallel_tool_calls=allow_parallel_tool_calls,
+            tool_required=tool_required,
+            tool_choice=tool_choice,
+            **kwargs,
+        )
 
     def _validate_chat_with_tools_response(
         self,
@@ -350,17 +297,7 @@ class LMStudio(LMStudioConnection, FunctionCallingLLM):
         **kwargs: Any,
     ) -> ChatResponse:
         """Keep only the first tool call unless parallel calls are allowed."""
-        if allow_parallel_tool_calls:
-            return response
-        message = response.message
-        calls = [b for b in message.blocks if isinstance(b, ToolCallBlock)]
-        if len(calls) > 1:
-            message.blocks = [b for b in message.blocks if not isinstance(b, ToolCallBlock)]
-            message.blocks.append(calls[0])
-            wire_calls = message.additional_kwargs.get("tool_calls")
-            if isinstance(wire_calls, list):
-                message.additional_kwargs["tool_calls"] = wire_calls[:1]
-        return response
+        return response if allow_parallel_tool_calls else keep_first_tool_call(response)
 
     def get_tool_calls_from_response(
         self, response: ChatResponse, error_on_no_tool_call: bool = True, **kwargs: Any
