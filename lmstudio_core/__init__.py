@@ -12,12 +12,8 @@ from __future__ import annotations
 import importlib
 
 _PUBLIC: dict[str, tuple[str, ...]] = {
-    "lmstudio_core.client": (
-        "AsyncChatStream",
-        "AsyncLMStudioClient",
-        "ChatStream",
-        "LMStudioClient",
-    ),
+    "lmstudio_core.async_client": ("AsyncChatStream", "AsyncLMStudioClient"),
+    "lmstudio_core.client": ("ChatStream", "LMStudioClient"),
     "lmstudio_core.errors": (
         "AuthenticationError",
         "BadRequestError",
@@ -57,8 +53,8 @@ TYPE_CHECKING = False  # not `from typing import ...`: keeps `import lmstudio_co
 if TYPE_CHECKING:  # the same names, spelled out for type checkers (a test checks they agree)
     from typing import Any
 
-    from lmstudio_core.client import AsyncChatStream as AsyncChatStream
-    from lmstudio_core.client import AsyncLMStudioClient as AsyncLMStudioClient
+    from lmstudio_core.async_client import AsyncChatStream as AsyncChatStream
+    from lmstudio_core.async_client import AsyncLMStudioClient as AsyncLMStudioClient
     from lmstudio_core.client import ChatStream as ChatStream
     from lmstudio_core.client import LMStudioClient as LMStudioClient
     from lmstudio_core.errors import AuthenticationError as AuthenticationError

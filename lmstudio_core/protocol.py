@@ -4,8 +4,8 @@ Each public method is a generator that yields I/O steps and returns the operatio
 model resolution, the catalog, load/unload, chat, streamed chat (`open_stream` returns a
 `StreamReader` the runner then feeds) and embeddings. Sending one request with retries, the
 circuit breaker and typed error answers is the base class, `RequestLoop` (`request_loop.py`).
-The sync and async clients in `client.py` run these flows; nothing here does I/O or depends on
-sync or async.
+The clients in `client.py` and `async_client.py` run these flows; nothing here does I/O or
+depends on sync or async.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 The bottom half of `LMStudioProtocol` (`protocol.py`), which adds the operations on top. Like
 every flow (see `steps.py`) it does no I/O: it yields `Send`, `Read`, `Close` and `Sleep` and
-the runners in `client.py` perform them. Error answers become typed errors here; a
+the runners (`client.py`, `async_client.py`) perform them. Error answers become typed errors here; a
 model-not-found or wrong-kind answer is completed with the server's catalog (`list_models`,
 which the protocol provides).
 """

@@ -2,7 +2,7 @@
 
 Every client operation (chat, streaming, embeddings, the catalog, load/unload) is written once,
 as a generator -- a *flow* -- in `protocol.py` (on top of `request_loop.py`). A flow does no
-I/O itself. It yields a step and the runner (the sync or async client in `client.py`) performs
+I/O itself. It yields a step and the runner (`client.py` or `async_client.py`) performs
 it and sends the result back in:
 
 ===========================  ===============================================================

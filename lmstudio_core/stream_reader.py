@@ -2,11 +2,12 @@
 
 This is the second pattern in the core, next to the flows of `steps.py`: like h11, the reader
 does no I/O. Once the flow `LMStudioProtocol.open_stream` has sent the request and returned the
-open response with its reader, the client runners in `client.py` drive the reader themselves:
-they iterate the response body and call `StreamReader.feed` with each chunk of bytes (deltas come
-back), `StreamReader.finish` at the end of the body, and `StreamReader.transport_failure` when
-the connection breaks mid-stream. The reader decodes SSE (`sse.py`), accumulates the answer
-(`accumulate.py`) and raises typed errors carrying what had arrived as ``error.partial``.
+open response with its reader, the runners (`client.py`, `async_client.py`) drive the reader
+themselves: they iterate the response body and call `StreamReader.feed` with each chunk of bytes
+(deltas come back), `StreamReader.finish` at the end of the body, and
+`StreamReader.transport_failure` when the connection breaks mid-stream. The reader decodes SSE
+(`sse.py`), accumulates the answer (`accumulate.py`) and raises typed errors carrying what had
+arrived as ``error.partial``.
 
 It is given only what it needs: a factory for the typed error of an in-stream ``error`` event,
 a callback that counts a transport failure against the circuit breaker, and the settings (for

@@ -150,7 +150,9 @@ def test_redaction_happens_once_at_the_boundary() -> None:
     import inspect
 
     from lmstudio_core import (
+        async_client,
         client,
+        client_base,
         protocol,
         request_loop,
         steps,
@@ -161,7 +163,9 @@ def test_redaction_happens_once_at_the_boundary() -> None:
     for flows in (protocol, request_loop, steps, stream_reader, transport_errors):
         assert "redact(" not in inspect.getsource(flows)
         assert "redact_error(" not in inspect.getsource(flows)
-    assert inspect.getsource(client).count("redact_error(") == 1
+    assert inspect.getsource(client_base).count("redact_error(") == 1
+    for shell in (client, async_client):
+        assert "redact_error(" not in inspect.getsource(shell)
 
 
 def test_sync_client_error_from_broken_answer_keeps_its_traceback() -> None:
