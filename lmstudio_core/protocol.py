@@ -26,14 +26,13 @@ from lmstudio_core.catalog import (
     find_model,
     pick_default_model,
 )
+from lmstudio_core.error_answers import error_message_of, html_answer_error
 from lmstudio_core.errors import (
     BadRequestError,
     InvalidRequestError,
     InvalidResponseError,
     LMStudioError,
     ModelNotFoundError,
-    error_message_of,
-    html_answer_error,
 )
 from lmstudio_core.request_loop import RequestLoop, decode_json
 from lmstudio_core.requests import ChatRequest, build_chat_body

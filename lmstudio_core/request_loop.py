@@ -17,16 +17,18 @@ from typing import Any
 import httpx
 
 from lmstudio_core.catalog import find_model
+from lmstudio_core.error_answers import (
+    classify,
+    error_message_of,
+    html_answer_error,
+    model_kind_error,
+)
 from lmstudio_core.errors import (
     BadRequestError,
     InvalidResponseError,
     LMStudioError,
     ModelNotFoundError,
     ServerError,
-    classify,
-    error_message_of,
-    html_answer_error,
-    model_kind_error,
 )
 from lmstudio_core.resilience import CircuitBreaker, RetryPolicy, breaker_for
 from lmstudio_core.settings import LMStudioSettings
