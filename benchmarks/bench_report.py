@@ -67,13 +67,32 @@ def _rows(results: dict[str, Any], metric: str) -> list[str]:
     return [name for name, row in results["rows"].items() if row.get(metric)]
 
 
-def render(results: dict[str, Any]) -> str:
-    """The whole report as text."""
-    cfg = results["config"]
-    parts: list[str] = []
-    note = "  (± = half the min-max range over rounds, as % of the median)"
+_NOTE = "  (± = half the min-max range over rounds, as % of the median)"
+"""Appended to the titles of tables whose cells show a spread."""
 
-    # -- streamed chunks ---------------------------------------------------------------------
+
+def render(results: dict[str, Any]) -> str:
+    """The whole report as text: one table per measurement, then what was not measured."""
+    parts = [
+        _stream_table(results),
+        _call_table(results),
+        _concurrency_table(results),
+        _imports_table(results),
+    ]
+    rss = _rss_table(results)
+    if rss is not None:
+        parts.append(rss)
+    skipped = [f"  {name}: {row['status']}" for name, row in results["rows"].items()]
+    skipped = [line for line in skipped if not line.endswith(": ok")]
+    if skipped:
+        parts.append("Not measured:\n" + "\n".join(skipped))
+    parts.append(render_targets(results["targets"]))
+    return "\n\n".join(parts)
+
+
+def _stream_table(results: dict[str, Any]) -> str:
+    """Streamed chunks: µs per chunk, sync and async, wall and CPU time, against raw and peer."""
+    cfg, note = results["config"], _NOTE
     lines = []
     peer_s, peer_a = best_peer(results, "stream_sync"), best_peer(results, "stream_async")
     raw_s, raw_a = median(results, RAW, "stream_sync"), median(results, RAW, "stream_async")
@@ -102,7 +121,7 @@ def render(results: dict[str, Any]) -> str:
                 _ratio(async_cpu, raw_ac),
             ]
         )
-    parts.append(
+    return (
         f"Streamed chunks: µs per chunk, {cfg['chunks']}-chunk stream, median of "
         f"{cfg['rounds']} interleaved rounds{note}\n"
         "cpu = this process's CPU time only (robust to machine load; excludes the server)\n"
@@ -125,7 +144,10 @@ def render(results: dict[str, Any]) -> str:
         )
     )
 
-    # -- non-streamed calls ------------------------------------------------------------------
+
+def _call_table(results: dict[str, Any]) -> str:
+    """Non-streamed calls: µs per warm call, and what each request created."""
+    cfg = results["config"]
     peer_c = best_peer(results, "call")
     raw_c = median(results, RAW, "call")
     best_c = median(results, peer_c, "call") if peer_c else None
@@ -150,7 +172,7 @@ def render(results: dict[str, Any]) -> str:
                 _fmt(per.get("ssl_contexts"), 1) if per else "-",
             ]
         )
-    parts.append(
+    return (
         f"Non-streamed call: µs per warm call (up to {cfg['calls']} calls, time-capped per "
         f"round); best peer: {peer_c or '-'}\n"
         "new conns / clients / SSL ctx: created per 100 requests while measuring (calls and "
@@ -172,7 +194,10 @@ def render(results: dict[str, Any]) -> str:
         )
     )
 
-    # -- concurrency and time to first chunk --------------------------------------------------
+
+def _concurrency_table(results: dict[str, Any]) -> str:
+    """Concurrent async streams' throughput and time to first chunk under load."""
+    cfg = results["config"]
     peer_t = best_peer(results, "concurrent", higher_is_better=True)
     raw_t = median(results, RAW, "concurrent")
     best_t = median(results, peer_t, "concurrent") if peer_t else None
@@ -192,7 +217,7 @@ def render(results: dict[str, Any]) -> str:
                 _ratio(ttfc, raw_f),
             ]
         )
-    parts.append(
+    return (
         f"{cfg['streams']} concurrent async streams of {cfg['concurrent_chunks']} chunks: total "
         f"chunks/s ({cfg['concurrent_rounds']} rounds, peers 1); time to first chunk "
         "(ms, median and p95 "
@@ -205,7 +230,10 @@ def render(results: dict[str, Any]) -> str:
         )
     )
 
-    # -- imports and RSS -----------------------------------------------------------------------
+
+def _imports_table(results: dict[str, Any]) -> str:
+    """Cold import times."""
+    cfg = results["config"]
     lines = []
     for label, entry in results["imports"].items():
         if isinstance(entry, dict):
@@ -213,10 +241,13 @@ def render(results: dict[str, Any]) -> str:
             lines.append([label, _fmt(entry["median"] * 1000), f"{min(ms):.0f}-{max(ms):.0f}"])
         else:
             lines.append([label, "-", str(entry)])
-    parts.append(
-        f"Cold import (ms, fresh interpreter, median of {cfg['import_runs']})\n"
-        + _table(["import", "ms", "range"], lines)
+    return f"Cold import (ms, fresh interpreter, median of {cfg['import_runs']})\n" + _table(
+        ["import", "ms", "range"], lines
     )
+
+
+def _rss_table(results: dict[str, Any]) -> str | None:
+    """Memory after non-streamed calls; ``None`` when no row measured it."""
     lines = []
     for name, row in results["rows"].items():
         rss = row.get("rss")
@@ -224,18 +255,11 @@ def render(results: dict[str, Any]) -> str:
             lines.append([name, _fmt(rss["rss_mb"]), str(rss["calls"])])
         elif rss:
             lines.append([name, "-", str(rss)])
-    if lines:
-        parts.append(
-            "RSS after non-streamed calls (MB, fresh process)\n"
-            + _table(["row", "RSS MB", "calls"], lines)
-        )
-
-    skipped = [f"  {name}: {row['status']}" for name, row in results["rows"].items()]
-    skipped = [line for line in skipped if not line.endswith(": ok")]
-    if skipped:
-        parts.append("Not measured:\n" + "\n".join(skipped))
-    parts.append(render_targets(results["targets"]))
-    return "\n\n".join(parts)
+    if not lines:
+        return None
+    return "RSS after non-streamed calls (MB, fresh process)\n" + _table(
+        ["row", "RSS MB", "calls"], lines
+    )
 
 
 def render_targets(targets: list[dict[str, Any]]) -> str:

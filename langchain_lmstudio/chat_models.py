@@ -33,11 +33,11 @@ from lmstudio_core import (
     ChatRequest,
     ModelFacts,
     ModelInfo,
-    map_tool_choice,
     parse_uri,
 )
 from lmstudio_core.errors import accepted_names
-from lmstudio_core.requests import REQUEST_OPTION_FIELDS, collect_unknown_options
+from lmstudio_core.request_options import collect_unknown_options
+from lmstudio_core.requests import REQUEST_OPTION_FIELDS, map_tool_choice
 
 if TYPE_CHECKING:  # loaded when first used (import cost)
     from langchain_core.tools import BaseTool

@@ -6,7 +6,6 @@ are asked from the server once and cached; streaming is truly async on the async
 
 from __future__ import annotations
 
-import logging
 from collections.abc import AsyncGenerator, Generator, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -25,20 +24,13 @@ from llama_index.core.base.llms.types import (
     CompletionResponseAsyncGen,
     CompletionResponseGen,
     LLMMetadata,
-    MessageRole,
-    ToolCallBlock,
 )
 from llama_index.core.bridge.pydantic import Field, PrivateAttr, model_validator
-from llama_index.core.constants import DEFAULT_CONTEXT_WINDOW, DEFAULT_NUM_OUTPUTS
-from llama_index.core.instrumentation.events.llm import (
-    LLMStructuredPredictEndEvent,
-    LLMStructuredPredictInProgressEvent,
-    LLMStructuredPredictStartEvent,
-)
+from llama_index.core.constants import DEFAULT_NUM_OUTPUTS
 from llama_index.core.llms.callbacks import llm_chat_callback, llm_completion_callback
 from llama_index.core.llms.function_calling import FunctionCallingLLM
 from llama_index.core.llms.llm import ToolSelection
-from llama_index.core.program.utils import FlexibleModel, process_streaming_objects
+from llama_index.core.program.utils import FlexibleModel
 from llama_index.core.prompts import PromptTemplate
 from llama_index.core.types import Model, PydanticProgramMode
 from llama_index_instrumentation import get_dispatcher
@@ -50,23 +42,25 @@ from llama_index_lmstudio._convert import (
     to_wire_messages,
     tool_selections,
 )
-from lmstudio_core import (
-    ChatRequest,
-    LMStudioConnectionError,
-    LMStudioError,
-    LMStudioTimeoutError,
-    ModelFacts,
-    json_schema_format,
+from llama_index_lmstudio._facts import server_facts
+from llama_index_lmstudio._structured import (
+    apartial_objects,
+    partial_objects,
+    structured_end,
+    structured_kwargs,
+    structured_start,
 )
-from lmstudio_core.errors import InvalidRequestError, accepted_names
-from lmstudio_core.requests import REQUEST_OPTION_FIELDS, collect_unknown_options
+from llama_index_lmstudio._tools import keep_first_tool_call, prepare_tool_chat
+from lmstudio_core import ChatRequest, ModelFacts
+from lmstudio_core.errors import accepted_names
+from lmstudio_core.request_options import collect_unknown_options
+from lmstudio_core.requests import REQUEST_OPTION_FIELDS
 
 if TYPE_CHECKING:
     from llama_index.core.tools.types import BaseTool
 
 __all__ = ["LMStudio"]
 
-log = logging.getLogger("llama_index_lmstudio")
 dispatcher = get_dispatcher(__name__)
 
 
@@ -153,51 +147,16 @@ class LMStudio(LMStudioConnection, FunctionCallingLLM):
         """The LlamaIndex component name."""
         return "LMStudio"
 
-    # -- server facts ---------------------------------------------------------------
-
     def _server_facts(self) -> tuple[str, int, bool]:
-        """``(model, context window, calls tools)``; the core client caches the server's answer.
-
-        Fields set by the user win and are not asked for. Without ``model`` a failure raises
-        (there is nothing to name); with it, the catalog failing falls back to LlamaIndex's
-        default context window (kept, unless the server was unreachable).
-        """
-        model, context, tools = self.model, self.context_window, self.is_function_calling_model
-        if model is not None and context is not None and tools is not None:
-            return model, context, tools
-        if self._facts is not None and self._facts[0] is None:
-            return self._facts[1]
-        facts: ModelFacts | None = None
-        try:
-            facts = self.client.model_facts(model)
-        except LMStudioError as exc:
-            if model is None:
-                raise
-            log.warning("Could not read model %r from the server catalog: %s", model, exc)
-            if isinstance(exc, LMStudioConnectionError | LMStudioTimeoutError):
-                return self._with_defaults(model, context, tools)
-        else:
-            if self._facts is not None and self._facts[0] is facts:
-                return self._facts[1]
-            model = facts.model
-            context = context if context is not None else facts.context_length
-            tools = tools if tools is not None else facts.tools
-        result = self._with_defaults(model, context, tools)
-        self._facts = (facts, result)
+        """``(model, context window, calls tools)``, asked once (see `_facts.server_facts`)."""
+        result, self._facts = server_facts(
+            self.client,
+            self.model,
+            self.context_window,
+            self.is_function_calling_model,
+            self._facts,
+        )
         return result
-
-    def _with_defaults(
-        self, model: str, context: int | None, tools: bool | None
-    ) -> tuple[str, int, bool]:
-        if context is None:
-            log.warning(
-                "LM Studio did not report a context length for %r; assuming %d tokens. "
-                "Pass context_window= to set it.",
-                model,
-                DEFAULT_CONTEXT_WINDOW,
-            )
-            context = DEFAULT_CONTEXT_WINDOW
-        return model, context, True if tools is None else tools
 
     @property
     def metadata(self) -> LLMMetadata:
@@ -321,25 +280,15 @@ class LMStudio(LMStudioConnection, FunctionCallingLLM):
         **kwargs: Any,
     ) -> dict[str, Any]:
         """Messages, OpenAI tool specs and tool_choice for a chat with tools."""
-        for index, tool in enumerate(tools):
-            if not hasattr(getattr(tool, "metadata", None), "to_openai_tool"):
-                raise InvalidRequestError(
-                    f"tools[{index}] is a {type(tool).__name__}, not a LlamaIndex tool: pass "
-                    "BaseTool objects, e.g. FunctionTool.from_defaults(fn=my_function) (agents "
-                    "such as FunctionAgent wrap plain functions themselves)."
-                )
-        specs = [tool.metadata.to_openai_tool(skip_length_check=True) for tool in tools]
-        messages = list(chat_history or [])
-        if isinstance(user_msg, str):
-            user_msg = ChatMessage(role=MessageRole.USER, content=user_msg)
-        if user_msg is not None:
-            messages.append(user_msg)
-        prepared: dict[str, Any] = {"messages": messages, **kwargs}
-        if specs:
-            prepared["tools"] = specs
-            prepared["tool_choice"] = tool_choice or ("required" if tool_required else "auto")
-            prepared["parallel_tool_calls"] = allow_parallel_tool_calls
-        return prepared
+        return prepare_tool_chat(
+            tools,
+            user_msg,
+            chat_history,
+            allow_parallel_tool_calls=allow_parallel_tool_calls,
+            tool_required=tool_required,
+            tool_choice=tool_choice,
+            **kwargs,
+        )
 
     def _validate_chat_with_tools_response(
         self,
@@ -349,17 +298,7 @@ class LMStudio(LMStudioConnection, FunctionCallingLLM):
         **kwargs: Any,
     ) -> ChatResponse:
         """Keep only the first tool call unless parallel calls are allowed."""
-        if allow_parallel_tool_calls:
-            return response
-        message = response.message
-        calls = [b for b in message.blocks if isinstance(b, ToolCallBlock)]
-        if len(calls) > 1:
-            message.blocks = [b for b in message.blocks if not isinstance(b, ToolCallBlock)]
-            message.blocks.append(calls[0])
-            wire_calls = message.additional_kwargs.get("tool_calls")
-            if isinstance(wire_calls, list):
-                message.additional_kwargs["tool_calls"] = wire_calls[:1]
-        return response
+        return response if allow_parallel_tool_calls else keep_first_tool_call(response)
 
     def get_tool_calls_from_response(
         self, response: ChatResponse, error_on_no_tool_call: bool = True, **kwargs: Any
@@ -367,16 +306,7 @@ class LMStudio(LMStudioConnection, FunctionCallingLLM):
         """The tool calls in a response; malformed arguments become ``{}`` with a warning."""
         return tool_selections(response, error_on_no_tool_call=error_on_no_tool_call)
 
-    # -- structured output ----------------------------------------------------------------------
-
-    def _structured_kwargs(
-        self, output_cls: type[Model], llm_kwargs: dict[str, Any] | None
-    ) -> dict[str, Any]:
-        schema = output_cls.model_json_schema()
-        return {
-            **(llm_kwargs or {}),
-            "response_format": json_schema_format(schema, name=output_cls.__name__),
-        }
+    # -- structured output (helpers in _structured.py) ----------------------------------------
 
     @dispatcher.span
     def structured_predict(
@@ -392,12 +322,10 @@ class LMStudio(LMStudioConnection, FunctionCallingLLM):
                 output_cls, prompt, llm_kwargs, **prompt_args
             )
             return result
-        _structured_start(output_cls, prompt, prompt_args)
+        structured_start(output_cls, prompt, prompt_args)
         messages = prompt.format_messages(**prompt_args)
-        response = self.chat(messages, **self._structured_kwargs(output_cls, llm_kwargs))
-        output = _parse_output(output_cls, response)
-        dispatcher.event(LLMStructuredPredictEndEvent(output=output))
-        return output
+        response = self.chat(messages, **structured_kwargs(output_cls, llm_kwargs))
+        return structured_end(output_cls, response)
 
     @dispatcher.span
     async def astructured_predict(
@@ -413,12 +341,10 @@ class LMStudio(LMStudioConnection, FunctionCallingLLM):
                 output_cls, prompt, llm_kwargs, **prompt_args
             )
             return result
-        _structured_start(output_cls, prompt, prompt_args)
+        structured_start(output_cls, prompt, prompt_args)
         messages = prompt.format_messages(**prompt_args)
-        response = await self.achat(messages, **self._structured_kwargs(output_cls, llm_kwargs))
-        output = _parse_output(output_cls, response)
-        dispatcher.event(LLMStructuredPredictEndEvent(output=output))
-        return output
+        response = await self.achat(messages, **structured_kwargs(output_cls, llm_kwargs))
+        return structured_end(output_cls, response)
 
     @dispatcher.span
     def stream_structured_predict(
@@ -434,17 +360,9 @@ class LMStudio(LMStudioConnection, FunctionCallingLLM):
         messages = prompt.format_messages(**prompt_args)
 
         def gen() -> Generator[Model | FlexibleModel, None, None]:
-            _structured_start(output_cls, prompt, prompt_args)
-            responses = self.stream_chat(
-                messages, **self._structured_kwargs(output_cls, llm_kwargs)
-            )
-            parser = _PartialObjects(output_cls)
-            for response in responses:
-                parsed = parser.feed(response)
-                if parsed is not None:
-                    dispatcher.event(LLMStructuredPredictInProgressEvent(output=parsed))
-                    yield parsed
-            dispatcher.event(LLMStructuredPredictEndEvent(output=parser.last))
+            structured_start(output_cls, prompt, prompt_args)
+            responses = self.stream_chat(messages, **structured_kwargs(output_cls, llm_kwargs))
+            yield from partial_objects(output_cls, responses)
 
         return gen()
 
@@ -464,60 +382,15 @@ class LMStudio(LMStudioConnection, FunctionCallingLLM):
         messages = prompt.format_messages(**prompt_args)
 
         async def gen() -> AsyncGenerator[Model | FlexibleModel, None]:
-            _structured_start(output_cls, prompt, prompt_args)
+            structured_start(output_cls, prompt, prompt_args)
             responses = await self.astream_chat(
-                messages, **self._structured_kwargs(output_cls, llm_kwargs)
+                messages, **structured_kwargs(output_cls, llm_kwargs)
             )
-            parser = _PartialObjects(output_cls)
-            async for response in responses:
-                parsed = parser.feed(response)
-                if parsed is not None:
-                    dispatcher.event(LLMStructuredPredictInProgressEvent(output=parsed))
-                    yield parsed
-            dispatcher.event(LLMStructuredPredictEndEvent(output=parser.last))
+            async for parsed in apartial_objects(output_cls, responses):
+                yield parsed
 
         return gen()
 
 
 _REQUEST_FIELDS = tuple(name for name in REQUEST_OPTION_FIELDS if name in LMStudio.model_fields)
 """The typed request options `LMStudio` has as fields (sent when not None)."""
-
-
-def _structured_start(
-    output_cls: type[Model], prompt: PromptTemplate, prompt_args: dict[str, Any]
-) -> None:
-    """The event LlamaIndex's own LLM emits when a structured prediction starts."""
-    dispatcher.event(
-        LLMStructuredPredictStartEvent(
-            output_cls=output_cls, template=prompt, template_args=prompt_args
-        )
-    )
-
-
-def _parse_output(output_cls: type[Model], response: ChatResponse) -> Model:
-    parsed: Model = output_cls.model_validate_json(response.message.content or "")
-    return parsed
-
-
-class _PartialObjects:
-    """Turns a growing JSON answer into partial objects (shared by both structured streams)."""
-
-    def __init__(self, output_cls: type[Model]) -> None:
-        self.output_cls = output_cls
-        self.current: list[Any] | None = None
-        self.last: Any = None
-
-    def feed(self, response: ChatResponse) -> Any:
-        try:
-            objects = process_streaming_objects(
-                response,
-                self.output_cls,
-                cur_objects=self.current,
-                allow_parallel_tool_calls=False,
-                flexible_mode=True,
-            )
-        except Exception:  # an incomplete prefix is expected mid-stream
-            return None
-        self.current = objects if isinstance(objects, list) else [objects]
-        self.last = objects
-        return objects

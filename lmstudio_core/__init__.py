@@ -11,120 +11,81 @@ from __future__ import annotations
 
 import importlib
 
+_PUBLIC: dict[str, tuple[str, ...]] = {
+    "lmstudio_core.async_client": ("AsyncChatStream", "AsyncLMStudioClient"),
+    "lmstudio_core.client": ("ChatStream", "LMStudioClient"),
+    "lmstudio_core.errors": (
+        "AuthenticationError",
+        "BadRequestError",
+        "CircuitOpenError",
+        "ContextLengthExceededError",
+        "InvalidRequestError",
+        "InvalidResponseError",
+        "LMStudioConnectionError",
+        "LMStudioError",
+        "LMStudioTimeoutError",
+        "ModelNotFoundError",
+        "ServerError",
+        "UnknownOptionError",
+    ),
+    "lmstudio_core.requests": ("ChatRequest", "json_schema_format"),
+    "lmstudio_core.resilience": ("reset_breakers",),
+    "lmstudio_core.settings": ("DEFAULT_BASE_URL", "LMStudioSettings", "ParsedURI", "parse_uri"),
+    "lmstudio_core.wire": (
+        "ChatDelta",
+        "ChatResult",
+        "EmbeddingResult",
+        "LoadResult",
+        "ModelFacts",
+        "ModelInfo",
+        "ToolCall",
+        "ToolCallDelta",
+        "Usage",
+        "parse_tool_arguments",
+    ),
+}
+"""The public names, by the submodule that defines them: the one list (the docs use them all)."""
+
+_LAZY = {name: module for module, names in _PUBLIC.items() for name in names}
+__all__ = sorted(_LAZY)
+
 TYPE_CHECKING = False  # not `from typing import ...`: keeps `import lmstudio_core` cheap
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the same names, spelled out for type checkers (a test checks they agree)
     from typing import Any
 
-    from lmstudio_core.accumulate import StreamAccumulator, parse_chat_completion
-    from lmstudio_core.client import (
-        AsyncChatStream,
-        AsyncLMStudioClient,
-        ChatStream,
-        LMStudioClient,
-    )
-    from lmstudio_core.errors import (
-        AuthenticationError,
-        BadRequestError,
-        CircuitOpenError,
-        ContextLengthExceededError,
-        InvalidRequestError,
-        InvalidResponseError,
-        LMStudioConnectionError,
-        LMStudioError,
-        LMStudioTimeoutError,
-        ModelNotFoundError,
-        ServerError,
-        UnknownOptionError,
-    )
-    from lmstudio_core.requests import ChatRequest, json_schema_format, map_tool_choice
-    from lmstudio_core.settings import DEFAULT_BASE_URL, LMStudioSettings, parse_uri
-    from lmstudio_core.wire import (
-        ChatDelta,
-        ChatResult,
-        EmbeddingResult,
-        LoadResult,
-        ModelFacts,
-        ModelInfo,
-        ToolCall,
-        ToolCallDelta,
-        Usage,
-        parse_tool_arguments,
-    )
-
-_LAZY: dict[str, str] = {
-    "StreamAccumulator": "lmstudio_core.accumulate",
-    "parse_chat_completion": "lmstudio_core.accumulate",
-    "AsyncChatStream": "lmstudio_core.client",
-    "AsyncLMStudioClient": "lmstudio_core.client",
-    "ChatStream": "lmstudio_core.client",
-    "LMStudioClient": "lmstudio_core.client",
-    "AuthenticationError": "lmstudio_core.errors",
-    "BadRequestError": "lmstudio_core.errors",
-    "CircuitOpenError": "lmstudio_core.errors",
-    "ContextLengthExceededError": "lmstudio_core.errors",
-    "InvalidRequestError": "lmstudio_core.errors",
-    "InvalidResponseError": "lmstudio_core.errors",
-    "LMStudioConnectionError": "lmstudio_core.errors",
-    "LMStudioError": "lmstudio_core.errors",
-    "LMStudioTimeoutError": "lmstudio_core.errors",
-    "ModelNotFoundError": "lmstudio_core.errors",
-    "ServerError": "lmstudio_core.errors",
-    "UnknownOptionError": "lmstudio_core.errors",
-    "ChatRequest": "lmstudio_core.requests",
-    "json_schema_format": "lmstudio_core.requests",
-    "map_tool_choice": "lmstudio_core.requests",
-    "DEFAULT_BASE_URL": "lmstudio_core.settings",
-    "LMStudioSettings": "lmstudio_core.settings",
-    "parse_uri": "lmstudio_core.settings",
-    "ChatDelta": "lmstudio_core.wire",
-    "ChatResult": "lmstudio_core.wire",
-    "EmbeddingResult": "lmstudio_core.wire",
-    "LoadResult": "lmstudio_core.wire",
-    "ModelFacts": "lmstudio_core.wire",
-    "ModelInfo": "lmstudio_core.wire",
-    "ToolCall": "lmstudio_core.wire",
-    "ToolCallDelta": "lmstudio_core.wire",
-    "Usage": "lmstudio_core.wire",
-    "parse_tool_arguments": "lmstudio_core.wire",
-}
-"""Each public name and the submodule that defines it."""
-
-__all__ = [
-    "DEFAULT_BASE_URL",
-    "AsyncChatStream",
-    "AsyncLMStudioClient",
-    "AuthenticationError",
-    "BadRequestError",
-    "ChatDelta",
-    "ChatRequest",
-    "ChatResult",
-    "ChatStream",
-    "CircuitOpenError",
-    "ContextLengthExceededError",
-    "EmbeddingResult",
-    "InvalidRequestError",
-    "InvalidResponseError",
-    "LMStudioClient",
-    "LMStudioConnectionError",
-    "LMStudioError",
-    "LMStudioSettings",
-    "LMStudioTimeoutError",
-    "LoadResult",
-    "ModelFacts",
-    "ModelInfo",
-    "ModelNotFoundError",
-    "ServerError",
-    "StreamAccumulator",
-    "ToolCall",
-    "ToolCallDelta",
-    "UnknownOptionError",
-    "Usage",
-    "json_schema_format",
-    "map_tool_choice",
-    "parse_chat_completion",
-    "parse_tool_arguments",
-    "parse_uri",
-]
+    from lmstudio_core.async_client import AsyncChatStream as AsyncChatStream
+    from lmstudio_core.async_client import AsyncLMStudioClient as AsyncLMStudioClient
+    from lmstudio_core.client import ChatStream as ChatStream
+    from lmstudio_core.client import LMStudioClient as LMStudioClient
+    from lmstudio_core.errors import AuthenticationError as AuthenticationError
+    from lmstudio_core.errors import BadRequestError as BadRequestError
+    from lmstudio_core.errors import CircuitOpenError as CircuitOpenError
+    from lmstudio_core.errors import ContextLengthExceededError as ContextLengthExceededError
+    from lmstudio_core.errors import InvalidRequestError as InvalidRequestError
+    from lmstudio_core.errors import InvalidResponseError as InvalidResponseError
+    from lmstudio_core.errors import LMStudioConnectionError as LMStudioConnectionError
+    from lmstudio_core.errors import LMStudioError as LMStudioError
+    from lmstudio_core.errors import LMStudioTimeoutError as LMStudioTimeoutError
+    from lmstudio_core.errors import ModelNotFoundError as ModelNotFoundError
+    from lmstudio_core.errors import ServerError as ServerError
+    from lmstudio_core.errors import UnknownOptionError as UnknownOptionError
+    from lmstudio_core.requests import ChatRequest as ChatRequest
+    from lmstudio_core.requests import json_schema_format as json_schema_format
+    from lmstudio_core.resilience import reset_breakers as reset_breakers
+    from lmstudio_core.settings import DEFAULT_BASE_URL as DEFAULT_BASE_URL
+    from lmstudio_core.settings import LMStudioSettings as LMStudioSettings
+    from lmstudio_core.settings import ParsedURI as ParsedURI
+    from lmstudio_core.settings import parse_uri as parse_uri
+    from lmstudio_core.wire import ChatDelta as ChatDelta
+    from lmstudio_core.wire import ChatResult as ChatResult
+    from lmstudio_core.wire import EmbeddingResult as EmbeddingResult
+    from lmstudio_core.wire import LoadResult as LoadResult
+    from lmstudio_core.wire import ModelFacts as ModelFacts
+    from lmstudio_core.wire import ModelInfo as ModelInfo
+    from lmstudio_core.wire import ToolCall as ToolCall
+    from lmstudio_core.wire import ToolCallDelta as ToolCallDelta
+    from lmstudio_core.wire import Usage as Usage
+    from lmstudio_core.wire import parse_tool_arguments as parse_tool_arguments
 
 __version__ = "0.1.0"
 

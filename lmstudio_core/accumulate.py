@@ -41,9 +41,17 @@ class ThinkTagSplitter:
         self._inside = False
         self._pending = ""
 
+    def affects(self, text: str) -> bool:
+        """Whether feeding ``text`` could move any of it into reasoning (else it is all content).
+
+        True inside a ``<think>`` block, with a possible tag start held back, or when ``text``
+        holds a ``<``; lets callers skip `feed` for the common plain chunk.
+        """
+        return bool(self._pending or self._inside or "<" in text)
+
     def feed(self, text: str) -> tuple[str, str]:
         """Return the ``(content, reasoning)`` this text completes."""
-        if not self._pending and not self._inside and "<" not in text:
+        if not self.affects(text):
             return text, ""
         text = self._pending + text
         self._pending = ""
@@ -194,11 +202,7 @@ class StreamAccumulator:
             elif not isinstance(reasoning, str):
                 reasoning = _text(reasoning)
         splitter = self._splitter
-        if (
-            content
-            and splitter is not None
-            and (splitter._pending or splitter._inside or "<" in content)
-        ):
+        if content and splitter is not None and splitter.affects(content):
             content, inline = splitter.feed(content)
             if inline:
                 reasoning += inline

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from lmstudio_core.wire import ModelFacts, ModelInfo, ModelType
+from lmstudio_core.wire import ModelFacts, ModelInfo, ModelType, optional_int
 
 __all__ = [
     "CATALOG_ENDPOINTS",
@@ -22,10 +22,6 @@ __all__ = [
     "parse_models_openai",
     "pick_default_model",
 ]
-
-
-def _int(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def _type(value: Any) -> ModelType:
@@ -58,7 +54,9 @@ def parse_models_api_v1(body: Any) -> list[ModelInfo] | None:
         loaded_ctx = None
         for instance in instances:
             config = instance.get("config") or {}
-            loaded_ctx = _int(config.get("context_length")) if isinstance(config, dict) else None
+            loaded_ctx = (
+                optional_int(config.get("context_length")) if isinstance(config, dict) else None
+            )
             if loaded_ctx:
                 break
         kind = _type(entry.get("type"))
@@ -70,7 +68,7 @@ def parse_models_api_v1(body: Any) -> list[ModelInfo] | None:
                 id=str(entry["key"]),
                 type=kind,
                 state="loaded" if instances else "not-loaded",
-                max_context_length=_int(entry.get("max_context_length")),
+                max_context_length=optional_int(entry.get("max_context_length")),
                 loaded_context_length=loaded_ctx,
                 capabilities=capabilities,
                 quantization=quant.get("name") if isinstance(quant, dict) else quant,
@@ -105,8 +103,8 @@ def parse_models_api_v0(body: Any) -> list[ModelInfo] | None:
                 id=str(entry["id"]),
                 type=kind,
                 state=state if state in ("loaded", "loading", "not-loaded") else None,
-                max_context_length=_int(entry.get("max_context_length")),
-                loaded_context_length=_int(entry.get("loaded_context_length")),
+                max_context_length=optional_int(entry.get("max_context_length")),
+                loaded_context_length=optional_int(entry.get("loaded_context_length")),
                 capabilities=capabilities,
                 quantization=entry.get("quantization"),
                 arch=entry.get("arch"),
@@ -137,8 +135,8 @@ def parse_models_openai(body: Any) -> list[ModelInfo] | None:
             ModelInfo(
                 id=model_id,
                 type=kind,
-                loaded_context_length=_int(meta.get("n_ctx")),
-                max_context_length=_int(meta.get("n_ctx_train")),
+                loaded_context_length=optional_int(meta.get("n_ctx")),
+                max_context_length=optional_int(meta.get("n_ctx_train")),
                 source="/v1/models",
                 raw=entry,
             )
@@ -167,9 +165,9 @@ def context_length_from_props(body: Any) -> int | None:
     if not isinstance(body, dict):
         return None
     settings = body.get("default_generation_settings")
-    if isinstance(settings, dict) and _int(settings.get("n_ctx")):
-        return _int(settings.get("n_ctx"))
-    return _int(body.get("n_ctx"))
+    if isinstance(settings, dict) and optional_int(settings.get("n_ctx")):
+        return optional_int(settings.get("n_ctx"))
+    return optional_int(body.get("n_ctx"))
 
 
 def find_model(models: list[ModelInfo], model: str) -> ModelInfo | None:

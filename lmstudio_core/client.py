@@ -1,29 +1,36 @@
-"""The two I/O shells: `LMStudioClient` (httpx) and `AsyncLMStudioClient` (httpx async).
+"""The two I/O shells: `LMStudioClient` (here) and `AsyncLMStudioClient` (`async_client.py`).
 
-They differ only in how they perform the steps a flow yields (see `flows.py`); every decision
-(retries, breaker, model resolution, parsing, errors) is shared.
+What they share is in `client_base.py`.
+
+Each does two kinds of I/O for the shared, I/O-free logic, and differs from the other only in
+doing it with sync or async httpx:
+
+- it runs the flows of `LMStudioProtocol` (`protocol.py`), performing each step they yield
+  (`Send`, `Read`, `Close`, `Sleep`; see `steps.py`) and sending the result back (`_run`);
+- for a streamed chat (`ChatStream`, `AsyncChatStream`) it drives the `StreamReader`
+  (`stream_reader.py`) the ``open_stream`` flow returns: it iterates the response body, feeds
+  each chunk of bytes to the reader and yields the deltas, then calls ``finish``, and reports a
+  connection that breaks mid-stream with ``transport_failure``.
+
+Every decision (retries, breaker, model resolution, parsing, errors) is made in the protocol and
+the reader, once for both clients; the shells redact the API token from every error they raise.
 """
 
 from __future__ import annotations
 
-import asyncio
-import functools
-import os
-import ssl
-import threading
 import time
 import weakref
-from collections.abc import AsyncGenerator, Generator, Sequence
+from collections.abc import Generator, Sequence
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
 
 import httpx
 
-from lmstudio_core.errors import LMStudioError, check_options, redact_error
-from lmstudio_core.flows import Close, Flow, Operations, Read, Send, Step, StreamReader
-from lmstudio_core.lifecycle import LoopLocalAsyncHTTP
+from lmstudio_core.client_base import ClientBase, as_request, http_options
+from lmstudio_core.errors import LMStudioError
 from lmstudio_core.requests import ChatRequest
 from lmstudio_core.settings import LMStudioSettings
+from lmstudio_core.steps import Close, Flow, Read, Send, Step
+from lmstudio_core.stream_reader import StreamReader
 from lmstudio_core.wire import (
     ChatDelta,
     ChatResult,
@@ -33,91 +40,9 @@ from lmstudio_core.wire import (
     ModelInfo,
 )
 
-__all__ = ["AsyncChatStream", "AsyncLMStudioClient", "ChatStream", "LMStudioClient"]
+__all__ = ["ChatStream", "LMStudioClient"]
 
 T = TypeVar("T")
-_LOOPBACK = ("localhost", "127.0.0.1", "::1", "[::1]")
-
-
-_CLIENT_ARGUMENTS = ("settings", "http_client", "parse_think_tags")
-
-
-def _make_settings(
-    owner: str, settings: LMStudioSettings | None, overrides: dict[str, Any]
-) -> LMStudioSettings:
-    check_options(owner, overrides, LMStudioSettings.model_fields, also=_CLIENT_ARGUMENTS)
-    if settings is None:
-        return LMStudioSettings(**overrides)
-    if overrides:
-        return LMStudioSettings(**{**settings.model_dump(), **overrides})
-    return settings
-
-
-def _as_request(
-    request: ChatRequest | Sequence[dict[str, Any]], options: dict[str, Any]
-) -> ChatRequest:
-    if isinstance(request, ChatRequest):
-        if not options:
-            return request
-        return ChatRequest.create(**{**request.model_dump(exclude_none=True), **options})
-    return ChatRequest.create(messages=list(request), **options)
-
-
-@functools.lru_cache(maxsize=16)
-def _tls(verify: bool | str, trust_env: bool) -> ssl.SSLContext | bool:
-    """The TLS setting for httpx, built once per value (loading CA certificates takes ~0.1 s).
-
-    A CA path becomes an `ssl.SSLContext` (httpx deprecates ``verify=<str>``).
-    """
-    if verify is False:
-        return False
-    if verify is True:
-        return httpx.create_ssl_context(trust_env=trust_env)
-    if os.path.isdir(verify):
-        return ssl.create_default_context(capath=verify)
-    return ssl.create_default_context(cafile=verify)
-
-
-def _http_options(settings: LMStudioSettings) -> dict[str, Any]:
-    host = urlsplit(settings.base_url).hostname or ""
-    # A proxy from the environment must not capture traffic to this machine.
-    trust_env = host not in _LOOPBACK
-    return {
-        "timeout": httpx.Timeout(settings.timeout, connect=settings.connect_timeout),
-        "verify": _tls(settings.verify, trust_env),
-        "follow_redirects": False,
-        "trust_env": trust_env,
-    }
-
-
-class _ClientBase:
-    """What both shells share: settings, the operations, representation."""
-
-    def __init__(
-        self,
-        settings: LMStudioSettings | None,
-        parse_think_tags: bool,
-        overrides: dict[str, Any],
-    ) -> None:
-        self.settings = _make_settings(type(self).__name__, settings, overrides)
-        self._ops = Operations(self.settings, parse_think_tags)
-        self._lock = threading.Lock()
-
-    def _redact(self, error: LMStudioError) -> None:
-        """Remove the API token from everything ``error`` says, in place.
-
-        The one redaction point: called wherever an error leaves a flow (`_run`) or a stream
-        (`_iterate`), so every error the library raises passes through it.
-        """
-        redact_error(error, self.settings.secrets())
-
-    @property
-    def base_url(self) -> str:
-        """The normalised base URL (ends in ``/v1``)."""
-        return self.settings.base_url
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}(base_url={self.settings.base_url!r})"
 
 
 class ChatStream:
@@ -131,7 +56,7 @@ class ChatStream:
 
     def _iterate(self) -> Generator[ChatDelta, None, None]:
         try:
-            response, reader = self._client._run(self._client._ops.open_stream(self._request))
+            response, reader = self._client._run(self._client._protocol.open_stream(self._request))
             self._reader = reader
             if response is None:
                 yield from reader.pending
@@ -174,7 +99,7 @@ class ChatStream:
         self.close()
 
 
-class LMStudioClient(_ClientBase):
+class LMStudioClient(ClientBase):
     """Synchronous LM Studio client: chat, streaming, embeddings, model catalog and lifecycle.
 
     Args:
@@ -203,7 +128,7 @@ class LMStudioClient(_ClientBase):
         if http is None:
             with self._lock:  # two threads' first calls must not each build (and leak) a pool
                 if self._http is None:
-                    self._http = httpx.Client(**_http_options(self.settings))
+                    self._http = httpx.Client(**http_options(self.settings))
                     # A client dropped without close() (most LLM objects are) closes its pool.
                     weakref.finalize(self, self._http.close)
                 http = self._http
@@ -241,31 +166,31 @@ class LMStudioClient(_ClientBase):
         self, request: ChatRequest | Sequence[dict[str, Any]], /, **options: Any
     ) -> ChatResult:
         """A chat completion. Pass a `ChatRequest`, or messages plus options as keywords."""
-        return self._run(self._ops.chat(_as_request(request, options)))
+        return self._run(self._protocol.chat(as_request(request, options)))
 
     def chat_stream(
         self, request: ChatRequest | Sequence[dict[str, Any]], /, **options: Any
     ) -> ChatStream:
         """A streamed chat completion; iterate it for deltas. Sent on first iteration."""
-        return ChatStream(self, _as_request(request, options))
+        return ChatStream(self, as_request(request, options))
 
     def embed(
         self, texts: Sequence[str], model: str | None = None, *, batch_size: int = 512
     ) -> EmbeddingResult:
         """Embed strings in batches; vectors come back in input order."""
-        return self._run(self._ops.embed(texts, model, batch_size=batch_size))
+        return self._run(self._protocol.embed(texts, model, batch_size=batch_size))
 
     def list_models(self) -> list[ModelInfo]:
         """Models the server knows (all downloaded ones when JIT loading is on)."""
-        return self._run(self._ops.list_models())
+        return self._run(self._protocol.list_models())
 
     def model_info(self, model: str) -> ModelInfo | None:
         """Catalog entry for a model key or instance id, or ``None``."""
-        return self._run(self._ops.model_info(model))
+        return self._run(self._protocol.model_info(model))
 
     def context_length(self, model: str | None = None) -> int | None:
         """The model's loaded context length (or its maximum), ``None`` when nothing says."""
-        return self._run(self._ops.context_length(model))
+        return self._run(self._protocol.context_length(model))
 
     def model_facts(self, model: str | None = None, *, timeout: float | None = None) -> ModelFacts:
         """Context length and capabilities of ``model`` (default: the single loaded LLM).
@@ -273,27 +198,27 @@ class LMStudioClient(_ClientBase):
         One catalog request, cached until this client loads or unloads a model. ``timeout``
         bounds each request and turns retries off, for a quick probe.
         """
-        return self._run(self._ops.model_facts(model, timeout=timeout))
+        return self._run(self._protocol.model_facts(model, timeout=timeout))
 
     def default_model(self, *, embeddings: bool = False) -> str:
         """The single loaded chat (or embedding) model; raises when none or several."""
-        return self._run(self._ops.check_model(None, embeddings=embeddings))
+        return self._run(self._protocol.check_model(None, embeddings=embeddings))
 
     def load_model(
         self, model: str, *, context_length: int | None = None, ttl: int | None = None, **extra: Any
     ) -> LoadResult:
         """Load a model (LM Studio 0.4+), optionally with a context length and idle TTL."""
         return self._run(
-            self._ops.load_model(model, context_length=context_length, ttl=ttl, **extra)
+            self._protocol.load_model(model, context_length=context_length, ttl=ttl, **extra)
         )
 
     def unload_model(self, instance_id: str) -> None:
         """Unload a model instance (LM Studio 0.4+)."""
-        self._run(self._ops.unload_model(instance_id))
+        self._run(self._protocol.unload_model(instance_id))
 
     def health(self) -> bool:
         """True when the server answers; never raises for a server that is down."""
-        return self._run(self._ops.health())
+        return self._run(self._protocol.health())
 
     def close(self) -> None:
         """Close the HTTP client if this object created it."""
@@ -306,196 +231,3 @@ class LMStudioClient(_ClientBase):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-class AsyncChatStream:
-    """An async iterator of `ChatDelta`s; `result` gives the accumulated message at any point."""
-
-    def __init__(self, client: AsyncLMStudioClient, request: ChatRequest) -> None:
-        self._client = client
-        self._request = request
-        self._reader: StreamReader | None = None
-        self._iterator = self._iterate()
-
-    async def _iterate(self) -> AsyncGenerator[ChatDelta, None]:
-        try:
-            client = self._client
-            response, reader = await client._run(client._ops.open_stream(self._request))
-            self._reader = reader
-            if response is None:
-                for delta in reader.pending:
-                    yield delta
-                return
-            try:
-                feed = reader.feed
-                async for data in response.aiter_bytes():
-                    for delta in feed(data):
-                        yield delta
-                for delta in reader.finish():
-                    yield delta
-            except httpx.HTTPError as exc:
-                raise reader.transport_failure(exc) from exc
-            finally:
-                await response.aclose()
-        except LMStudioError as exc:
-            self._client._redact(exc)
-            raise
-
-    def __aiter__(self) -> AsyncGenerator[ChatDelta, None]:
-        return self._iterator
-
-    async def __anext__(self) -> ChatDelta:
-        return await self._iterator.__anext__()
-
-    def result(self) -> ChatResult:
-        """Everything received so far (the whole message once iteration has finished)."""
-        if self._reader is None:
-            return ChatResult()
-        return self._reader.result()
-
-    async def aclose(self) -> None:
-        """Stop reading and release the connection."""
-        await self._iterator.aclose()
-
-    async def __aenter__(self) -> AsyncChatStream:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.aclose()
-
-
-class AsyncLMStudioClient(_ClientBase):
-    """Asynchronous twin of `LMStudioClient`; same arguments, awaitable methods.
-
-    Args:
-        settings: connection settings; keyword arguments override single fields.
-        http_client: an `httpx.AsyncClient` to use instead of creating one per event loop (not
-            closed by us; an httpx async client works only in the loop it was first used in).
-        parse_think_tags: split inline ``<think>...</think>`` out of content into reasoning.
-    """
-
-    def __init__(
-        self,
-        settings: LMStudioSettings | None = None,
-        *,
-        http_client: httpx.AsyncClient | None = None,
-        parse_think_tags: bool = True,
-        **overrides: Any,
-    ) -> None:
-        super().__init__(settings, parse_think_tags, overrides)
-        self._http = http_client
-        self._per_loop = LoopLocalAsyncHTTP(self._new_http) if http_client is None else None
-
-    def _new_http(self) -> httpx.AsyncClient:
-        return httpx.AsyncClient(**_http_options(self.settings))
-
-    @property
-    def http(self) -> httpx.AsyncClient:
-        """The `httpx.AsyncClient` of the running event loop (or the one you passed).
-
-        httpx's async pool is bound to the loop it first ran in, so each event loop that uses
-        this client gets its own pool, closed when that loop shuts down (`lifecycle.py`).
-        """
-        if self._per_loop is None:
-            assert self._http is not None
-            return self._http
-        return self._per_loop.get()
-
-    async def _perform(self, step: Step) -> Any:
-        if isinstance(step, Send):
-            return await self.http.send(step.request, stream=step.stream)
-        if isinstance(step, Read):
-            return await step.response.aread()
-        if isinstance(step, Close):
-            await step.response.aclose()
-            return None
-        await asyncio.sleep(step.seconds)
-        return None
-
-    async def _run(self, flow: Flow[T]) -> T:
-        value: Any = None
-        error: BaseException | None = None
-        while True:
-            try:
-                step = flow.throw(error) if error is not None else flow.send(value)
-            except StopIteration as stop:
-                return stop.value  # type: ignore[no-any-return]
-            except LMStudioError as exc:
-                self._redact(exc)
-                raise
-            value = error = None
-            try:
-                value = await self._perform(step)
-            except httpx.HTTPError as exc:
-                error = exc
-
-    async def chat(
-        self, request: ChatRequest | Sequence[dict[str, Any]], /, **options: Any
-    ) -> ChatResult:
-        """A chat completion. Pass a `ChatRequest`, or messages plus options as keywords."""
-        return await self._run(self._ops.chat(_as_request(request, options)))
-
-    def chat_stream(
-        self, request: ChatRequest | Sequence[dict[str, Any]], /, **options: Any
-    ) -> AsyncChatStream:
-        """A streamed chat completion; ``async for`` over it. Sent on first iteration."""
-        return AsyncChatStream(self, _as_request(request, options))
-
-    async def embed(
-        self, texts: Sequence[str], model: str | None = None, *, batch_size: int = 512
-    ) -> EmbeddingResult:
-        """Embed strings in batches; vectors come back in input order."""
-        return await self._run(self._ops.embed(texts, model, batch_size=batch_size))
-
-    async def list_models(self) -> list[ModelInfo]:
-        """Models the server knows (all downloaded ones when JIT loading is on)."""
-        return await self._run(self._ops.list_models())
-
-    async def model_info(self, model: str) -> ModelInfo | None:
-        """Catalog entry for a model key or instance id, or ``None``."""
-        return await self._run(self._ops.model_info(model))
-
-    async def context_length(self, model: str | None = None) -> int | None:
-        """The model's loaded context length (or its maximum), ``None`` when nothing says."""
-        return await self._run(self._ops.context_length(model))
-
-    async def model_facts(
-        self, model: str | None = None, *, timeout: float | None = None
-    ) -> ModelFacts:
-        """Context length and capabilities of ``model`` (default: the single loaded LLM).
-
-        One catalog request, cached until this client loads or unloads a model. ``timeout``
-        bounds each request and turns retries off, for a quick probe.
-        """
-        return await self._run(self._ops.model_facts(model, timeout=timeout))
-
-    async def default_model(self, *, embeddings: bool = False) -> str:
-        """The single loaded chat (or embedding) model; raises when none or several."""
-        return await self._run(self._ops.check_model(None, embeddings=embeddings))
-
-    async def load_model(
-        self, model: str, *, context_length: int | None = None, ttl: int | None = None, **extra: Any
-    ) -> LoadResult:
-        """Load a model (LM Studio 0.4+), optionally with a context length and idle TTL."""
-        return await self._run(
-            self._ops.load_model(model, context_length=context_length, ttl=ttl, **extra)
-        )
-
-    async def unload_model(self, instance_id: str) -> None:
-        """Unload a model instance (LM Studio 0.4+)."""
-        await self._run(self._ops.unload_model(instance_id))
-
-    async def health(self) -> bool:
-        """True when the server answers; never raises for a server that is down."""
-        return await self._run(self._ops.health())
-
-    async def aclose(self) -> None:
-        """Close the running loop's connections if this object created them."""
-        if self._per_loop is not None:
-            await self._per_loop.aclose()
-
-    async def __aenter__(self) -> AsyncLMStudioClient:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.aclose()

@@ -32,7 +32,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 if TYPE_CHECKING:  # httpx and the client module load when a client is first created
     import httpx
 
-    from lmstudio_core.client import AsyncLMStudioClient, LMStudioClient
+    from lmstudio_core.async_client import AsyncLMStudioClient
+    from lmstudio_core.client import LMStudioClient
     from lmstudio_core.settings import LMStudioSettings
 
 __all__ = ["CONNECTION_FIELDS", "CoreClients", "LoopLocalAsyncHTTP", "OwnsCoreClients"]
@@ -207,7 +208,7 @@ class CoreClients:
             settings = self.settings
             with self._lock:
                 if self._async is None:
-                    from lmstudio_core.client import AsyncLMStudioClient
+                    from lmstudio_core.async_client import AsyncLMStudioClient
 
                     self._async = AsyncLMStudioClient(
                         settings,

@@ -75,29 +75,29 @@ class Usage(BaseModel):
         """Build from an OpenAI ``usage`` object; ``None`` when absent or malformed."""
         if not isinstance(data, dict):
             return None
-        prompt = _int(data.get("prompt_tokens"))
-        completion = _int(data.get("completion_tokens"))
-        total = _int(data.get("total_tokens")) or prompt + completion
+        prompt = optional_int(data.get("prompt_tokens")) or 0
+        completion = optional_int(data.get("completion_tokens")) or 0
+        total = optional_int(data.get("total_tokens")) or prompt + completion
         details = data.get("completion_tokens_details")
         prompt_details = data.get("prompt_tokens_details")
         return cls(
             prompt_tokens=prompt,
             completion_tokens=completion,
             total_tokens=total,
-            reasoning_tokens=_opt_int(details.get("reasoning_tokens"))
+            reasoning_tokens=optional_int(details.get("reasoning_tokens"))
             if isinstance(details, dict)
             else None,
-            cached_tokens=_opt_int(prompt_details.get("cached_tokens"))
+            cached_tokens=optional_int(prompt_details.get("cached_tokens"))
             if isinstance(prompt_details, dict)
             else None,
         )
 
 
-def _int(value: Any) -> int:
-    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+def optional_int(value: Any) -> int | None:
+    """``value`` when the server sent an integer (not a bool), else ``None``.
 
-
-def _opt_int(value: Any) -> int | None:
+    The one lenient integer reader for server answers (results, the catalog, error bodies).
+    """
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 

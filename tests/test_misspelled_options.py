@@ -16,7 +16,7 @@ from lmstudio_core import (
     LMStudioSettings,
     UnknownOptionError,
 )
-from lmstudio_core.requests import KNOWN_EXTRA_OPTIONS, KNOWN_REQUEST_OPTIONS
+from lmstudio_core.request_options import KNOWN_EXTRA_OPTIONS, KNOWN_REQUEST_OPTIONS
 from lmstudio_core.testing import FakeLMStudio
 
 MESSAGES = [{"role": "user", "content": "hi"}]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.integration.test_core_support import QUESTION, async_client, client
+from tests.integration.core_support import QUESTION, async_client, client
 from tests.support.llama_server import RunningServer
 
 pytestmark = pytest.mark.integration

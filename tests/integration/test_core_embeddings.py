@@ -8,7 +8,7 @@ import pytest
 
 from lmstudio_core import InvalidRequestError
 from tests.conftest import AUTH_API_KEY
-from tests.integration.test_core_support import async_client, client
+from tests.integration.core_support import async_client, client
 from tests.support.llama_server import RunningServer
 
 pytestmark = pytest.mark.integration

@@ -11,7 +11,7 @@ from lmstudio_core import (
     LMStudioClient,
 )
 from tests.conftest import AUTH_API_KEY
-from tests.integration.test_core_support import QUESTION, async_client, client
+from tests.integration.core_support import QUESTION, async_client, client
 from tests.support.llama_server import RunningServer
 
 pytestmark = pytest.mark.integration

@@ -7,7 +7,7 @@ import socket
 import pytest
 
 from lmstudio_core import AsyncLMStudioClient, LMStudioClient
-from tests.integration.test_core_support import async_client, client
+from tests.integration.core_support import async_client, client
 from tests.support.llama_server import RunningServer
 
 pytestmark = pytest.mark.integration

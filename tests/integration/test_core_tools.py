@@ -8,7 +8,7 @@ import pytest
 from pydantic import BaseModel, Field
 
 from lmstudio_core import json_schema_format
-from tests.integration.test_core_support import QUESTION, TOOLS, async_client, client
+from tests.integration.core_support import QUESTION, TOOLS, async_client, client
 from tests.support.llama_server import RunningServer
 
 pytestmark = pytest.mark.integration

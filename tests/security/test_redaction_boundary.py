@@ -146,14 +146,26 @@ def test_redact_error_without_secrets_changes_nothing() -> None:
 
 
 def test_redaction_happens_once_at_the_boundary() -> None:
-    """Operations no longer redact: the flows return raw errors, the shells redact them."""
+    """The flows no longer redact: the flows return raw errors, the shells redact them."""
     import inspect
 
-    from lmstudio_core import client, flows
+    from lmstudio_core import (
+        async_client,
+        client,
+        client_base,
+        protocol,
+        request_loop,
+        steps,
+        stream_reader,
+        transport_errors,
+    )
 
-    assert "redact(" not in inspect.getsource(flows)
-    assert "redact_error(" not in inspect.getsource(flows)
-    assert inspect.getsource(client).count("redact_error(") == 1
+    for flows in (protocol, request_loop, steps, stream_reader, transport_errors):
+        assert "redact(" not in inspect.getsource(flows)
+        assert "redact_error(" not in inspect.getsource(flows)
+    assert inspect.getsource(client_base).count("redact_error(") == 1
+    for shell in (client, async_client):
+        assert "redact_error(" not in inspect.getsource(shell)
 
 
 def test_sync_client_error_from_broken_answer_keeps_its_traceback() -> None:

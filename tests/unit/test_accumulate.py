@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from lmstudio_core import ChatDelta, StreamAccumulator
-from lmstudio_core.accumulate import ThinkTagSplitter
+from lmstudio_core import ChatDelta
+from lmstudio_core.accumulate import StreamAccumulator, ThinkTagSplitter
 from tests.unit.lmstudio_bodies import chunk, usage_chunk
 
 

@@ -1,4 +1,4 @@
-"""errors.classify: every row of LM Studio's error table and llama.cpp's error bodies."""
+"""error_answers.classify: every row of LM Studio's error table and llama.cpp's error bodies."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from lmstudio_core.error_answers import classify, error_message_of
 from lmstudio_core.errors import (
     AuthenticationError,
     BadRequestError,
@@ -14,8 +15,6 @@ from lmstudio_core.errors import (
     LMStudioError,
     ModelNotFoundError,
     ServerError,
-    classify,
-    error_message_of,
 )
 
 NO_MODELS = (

@@ -8,12 +8,15 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lmstudio_core import ChatResult, LMStudioError, LMStudioSettings, parse_chat_completion
-from lmstudio_core.flows import Operations, StreamReader
+from lmstudio_core import ChatResult, LMStudioError, LMStudioSettings
+from lmstudio_core.accumulate import parse_chat_completion
+from lmstudio_core.protocol import LMStudioProtocol
 from lmstudio_core.sse import SSEDecoder
 
 EXAMPLES = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-OPS = Operations(LMStudioSettings(base_url="http://127.0.0.1:9/v1", circuit_breaker_threshold=0))
+PROTOCOL = LMStudioProtocol(
+    LMStudioSettings(base_url="http://127.0.0.1:9/v1", circuit_breaker_threshold=0)
+)
 
 line_text = st.text(
     alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\r\n"), max_size=20
@@ -134,7 +137,7 @@ def chat_stream(draw: st.DrawFn) -> tuple[bytes, str, int]:
 
 
 def _read(pieces: list[bytes]) -> tuple[str, str, ChatResult]:
-    reader = StreamReader(OPS, parse_think_tags=True)
+    reader = PROTOCOL.stream_reader()
     deltas = []
     for piece in pieces:
         deltas.extend(reader.feed(piece))
@@ -203,7 +206,7 @@ def chunk_like(draw: st.DrawFn) -> Any:
     st.lists(st.integers(0, 1000), max_size=6),
 )
 def test_reader_raises_only_library_errors(parts: list[bytes], cuts: list[int]) -> None:
-    reader = StreamReader(OPS, parse_think_tags=True)
+    reader = PROTOCOL.stream_reader()
     try:
         for piece in _split(b"".join(parts), cuts):
             reader.feed(piece)

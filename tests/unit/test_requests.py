@@ -6,8 +6,13 @@ from typing import Any
 
 import pytest
 
-from lmstudio_core import ChatRequest, InvalidRequestError, json_schema_format, map_tool_choice
-from lmstudio_core.requests import build_chat_body, inline_schema_refs, map_response_format
+from lmstudio_core import ChatRequest, InvalidRequestError, json_schema_format
+from lmstudio_core.requests import (
+    build_chat_body,
+    inline_schema_refs,
+    map_response_format,
+    map_tool_choice,
+)
 
 MESSAGES = [{"role": "user", "content": "hi"}]
 

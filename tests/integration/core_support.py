@@ -1,4 +1,4 @@
-"""Shared helpers of the core integration tests (no tests here; named to match test_core_*)."""
+"""Shared helpers of the core integration tests (no tests here, so not named test_*)."""
 
 from __future__ import annotations
 
