@@ -73,16 +73,14 @@ def test_summarization_middleware_with_a_fraction(fake: FakeLMStudio) -> None:
 
 def test_create_agent_runs_tools_against_the_real_server(llama_server: Any) -> None:
     """`create_agent` (LangChain 1.x's agent) with a tool, against the bundled llama.cpp."""
-    from tests.langchain.test_real_server import get_weather
+    from tests.langchain.test_real_server import (
+        WEATHER_QUESTION,
+        assert_weather_round_trip,
+        get_weather,
+    )
 
     llm = ChatLMStudio(
         model=llama_server.model, base_url=llama_server.base_url, temperature=0, max_tokens=64
     )
     agent = create_agent(model=llm, tools=[get_weather])
-    state = agent.invoke({"messages": [HumanMessage("What's the weather in Rome?")]})
-    messages = state["messages"]
-    kinds = [type(message).__name__ for message in messages]
-    assert kinds == ["HumanMessage", "AIMessage", "ToolMessage", "AIMessage"]
-    assert messages[1].tool_calls[0]["name"] == "get_weather"
-    assert messages[2].content.startswith("It is sunny in")
-    assert messages[3].tool_calls == []
+    assert_weather_round_trip(agent.invoke({"messages": [HumanMessage(WEATHER_QUESTION)]}))

@@ -223,7 +223,14 @@ def test_langgraph_react_agent_runs_to_completion(llm: ChatLMStudio) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # create_react_agent is deprecated in LangGraph 1.x
         agent = create_react_agent(llm, [get_weather])
-    state = agent.invoke({"messages": [HumanMessage("What's the weather in Rome?")]})
+    assert_weather_round_trip(agent.invoke({"messages": [HumanMessage(WEATHER_QUESTION)]}))
+
+
+WEATHER_QUESTION = "What's the weather in Rome?"
+
+
+def assert_weather_round_trip(state: dict[str, Any]) -> None:
+    """An agent's messages: the question, a get_weather call, its result, a final answer."""
     messages = state["messages"]
     kinds = [type(message).__name__ for message in messages]
     assert kinds == ["HumanMessage", "AIMessage", "ToolMessage", "AIMessage"]
