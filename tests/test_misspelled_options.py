@@ -196,11 +196,11 @@ def test_chat_lmstudio_takes_api_base_and_suggests_base_url_for_a_typo() -> None
 
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # the other clients' name is accepted, no warning
-        assert ChatLMStudio(api_base="http://10.0.0.9:1234/v1").base_url == (
-            "http://10.0.0.9:1234/v1"
+        assert ChatLMStudio(api_base="http://127.0.0.9:1234/v1").base_url == (
+            "http://127.0.0.9:1234/v1"
         )
     with pytest.warns(UserWarning, match="did you mean 'base_url'"):
-        ChatLMStudio(base_ur="http://10.0.0.9:1234/v1")
+        ChatLMStudio(base_ur="http://127.0.0.9:1234/v1")
 
 
 @pytest.mark.parametrize("class_name", ["ChatLMStudio", "LMStudioEmbeddings"])
