@@ -83,6 +83,15 @@ class ServerProfile(dict[str, Any]):
         """Copies and pickles keep the fetch function and what is known (not the lock)."""
         return (ServerProfile, (self._fetch,), None, None, iter(self.items()))
 
+    def __deepcopy__(self, memo: dict[int, Any]) -> ServerProfile:
+        """A copy sharing the fetch function (deep-copying it would copy the whole model).
+
+        The owner's copy rebinds its profile anyway (``ChatLMStudio._after_copy``).
+        """
+        copied = ServerProfile(self._fetch)
+        dict.update(copied, self)
+        return copied
+
     def __getitem__(self, key: str) -> Any:
         if key in SERVER_KEYS:
             self.refresh()

@@ -383,7 +383,7 @@ class ChatLMStudio(LMStudioConnection, BaseChatModel):
 
     def _after_copy(self) -> None:
         """A copy asks its own server for the profile (it may have another ``base_url``)."""
-        if isinstance(self.profile, ServerProfile):
+        if isinstance(self.__dict__.get("profile"), ServerProfile):
             self.profile = self._resolve_model_profile()
 
     @model_validator(mode="after")
