@@ -186,27 +186,19 @@ class CoreClients:
     def sync(self) -> LMStudioClient:
         """The sync client, shared by every thread."""
         client = self._sync
-        if client is None:
-            settings = self.settings
-            with self._lock:
-                if self._sync is None:
-                    from lmstudio_core.client import LMStudioClient
-
-                    self._sync = LMStudioClient(
-                        settings,
-                        http_client=self._http_client,
-                        parse_think_tags=self._parse_think_tags,
-                    )
-                client = self._sync
-        return client
+        return client if client is not None else self._build(asynchronous=False)
 
     @property
     def async_(self) -> AsyncLMStudioClient:
         """The async client; its HTTP connections belong to the loop that uses them."""
         client = self._async
-        if client is None:
-            settings = self.settings
-            with self._lock:
+        return client if client is not None else self._build(asynchronous=True)
+
+    def _build(self, *, asynchronous: bool) -> Any:
+        """Build the sync or the async client once (first use, under the lock)."""
+        settings = self.settings
+        with self._lock:
+            if asynchronous:
                 if self._async is None:
                     from lmstudio_core.async_client import AsyncLMStudioClient
 
@@ -215,8 +207,14 @@ class CoreClients:
                         http_client=self._async_http_client,
                         parse_think_tags=self._parse_think_tags,
                     )
-                client = self._async
-        return client
+                return self._async
+            if self._sync is None:
+                from lmstudio_core.client import LMStudioClient
+
+                self._sync = LMStudioClient(
+                    settings, http_client=self._http_client, parse_think_tags=self._parse_think_tags
+                )
+            return self._sync
 
     def close(self) -> None:
         """Close the sync client's connections (a user's httpx client stays open)."""
