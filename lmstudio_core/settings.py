@@ -123,7 +123,7 @@ def timeout_from_env() -> float | None:
     value = os.environ.get(TIMEOUT_ENV_VAR)
     if not value:
         return 600.0
-    if value.lower() in ("none", "0", "off"):
+    if value.lower() in ("none", "off"):  # and any spelling of 0, below
         return None
     try:
         seconds = float(value)
