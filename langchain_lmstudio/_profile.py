@@ -19,7 +19,7 @@ from typing import Any
 from langchain_core.language_models import ModelProfile
 
 from lmstudio_core.errors import LMStudioConnectionError, LMStudioTimeoutError
-from lmstudio_core.wire import ModelFacts
+from lmstudio_core.results import ModelFacts
 
 __all__ = ["PROBE_TIMEOUT", "SERVER_KEYS", "STATIC_PROFILE", "ServerProfile", "profile_of"]
 

@@ -35,9 +35,9 @@ from lmstudio_core import (
     ModelInfo,
     parse_uri,
 )
+from lmstudio_core.chat_request import REQUEST_OPTION_FIELDS, map_tool_choice
 from lmstudio_core.errors import accepted_names
 from lmstudio_core.request_options import collect_unknown_options
-from lmstudio_core.requests import REQUEST_OPTION_FIELDS, map_tool_choice
 
 if TYPE_CHECKING:  # loaded when first used (import cost)
     from langchain_core.tools import BaseTool

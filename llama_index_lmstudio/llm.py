@@ -52,9 +52,9 @@ from llama_index_lmstudio._structured import (
 )
 from llama_index_lmstudio._tools import keep_first_tool_call, prepare_tool_chat
 from lmstudio_core import ChatRequest, ModelFacts
+from lmstudio_core.chat_request import REQUEST_OPTION_FIELDS
 from lmstudio_core.errors import accepted_names
 from lmstudio_core.request_options import collect_unknown_options
-from lmstudio_core.requests import REQUEST_OPTION_FIELDS
 
 if TYPE_CHECKING:
     from llama_index.core.tools.types import BaseTool

@@ -28,10 +28,10 @@ _PUBLIC: dict[str, tuple[str, ...]] = {
         "ServerError",
         "UnknownOptionError",
     ),
-    "lmstudio_core.requests": ("ChatRequest", "json_schema_format"),
+    "lmstudio_core.chat_request": ("ChatRequest", "json_schema_format"),
     "lmstudio_core.resilience": ("reset_breakers",),
     "lmstudio_core.settings": ("DEFAULT_BASE_URL", "LMStudioSettings", "ParsedURI", "parse_uri"),
-    "lmstudio_core.wire": (
+    "lmstudio_core.results": (
         "ChatDelta",
         "ChatResult",
         "EmbeddingResult",
@@ -55,6 +55,8 @@ if TYPE_CHECKING:  # the same names, spelled out for type checkers (a test check
 
     from lmstudio_core.async_client import AsyncChatStream as AsyncChatStream
     from lmstudio_core.async_client import AsyncLMStudioClient as AsyncLMStudioClient
+    from lmstudio_core.chat_request import ChatRequest as ChatRequest
+    from lmstudio_core.chat_request import json_schema_format as json_schema_format
     from lmstudio_core.client import ChatStream as ChatStream
     from lmstudio_core.client import LMStudioClient as LMStudioClient
     from lmstudio_core.errors import AuthenticationError as AuthenticationError
@@ -69,23 +71,21 @@ if TYPE_CHECKING:  # the same names, spelled out for type checkers (a test check
     from lmstudio_core.errors import ModelNotFoundError as ModelNotFoundError
     from lmstudio_core.errors import ServerError as ServerError
     from lmstudio_core.errors import UnknownOptionError as UnknownOptionError
-    from lmstudio_core.requests import ChatRequest as ChatRequest
-    from lmstudio_core.requests import json_schema_format as json_schema_format
     from lmstudio_core.resilience import reset_breakers as reset_breakers
+    from lmstudio_core.results import ChatDelta as ChatDelta
+    from lmstudio_core.results import ChatResult as ChatResult
+    from lmstudio_core.results import EmbeddingResult as EmbeddingResult
+    from lmstudio_core.results import LoadResult as LoadResult
+    from lmstudio_core.results import ModelFacts as ModelFacts
+    from lmstudio_core.results import ModelInfo as ModelInfo
+    from lmstudio_core.results import ToolCall as ToolCall
+    from lmstudio_core.results import ToolCallDelta as ToolCallDelta
+    from lmstudio_core.results import Usage as Usage
+    from lmstudio_core.results import parse_tool_arguments as parse_tool_arguments
     from lmstudio_core.settings import DEFAULT_BASE_URL as DEFAULT_BASE_URL
     from lmstudio_core.settings import LMStudioSettings as LMStudioSettings
     from lmstudio_core.settings import ParsedURI as ParsedURI
     from lmstudio_core.settings import parse_uri as parse_uri
-    from lmstudio_core.wire import ChatDelta as ChatDelta
-    from lmstudio_core.wire import ChatResult as ChatResult
-    from lmstudio_core.wire import EmbeddingResult as EmbeddingResult
-    from lmstudio_core.wire import LoadResult as LoadResult
-    from lmstudio_core.wire import ModelFacts as ModelFacts
-    from lmstudio_core.wire import ModelInfo as ModelInfo
-    from lmstudio_core.wire import ToolCall as ToolCall
-    from lmstudio_core.wire import ToolCallDelta as ToolCallDelta
-    from lmstudio_core.wire import Usage as Usage
-    from lmstudio_core.wire import parse_tool_arguments as parse_tool_arguments
 
 __version__ = "0.1.0"
 

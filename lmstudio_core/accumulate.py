@@ -13,7 +13,7 @@ import json
 from typing import Any
 
 from lmstudio_core.errors import InvalidResponseError
-from lmstudio_core.wire import (
+from lmstudio_core.results import (
     ChatDelta,
     ChatResult,
     ToolCall,

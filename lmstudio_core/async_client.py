@@ -8,14 +8,11 @@ from typing import Any, TypeVar
 
 import httpx
 
+from lmstudio_core.chat_request import ChatRequest
 from lmstudio_core.client_base import ClientBase, as_request, http_options
 from lmstudio_core.errors import LMStudioError
 from lmstudio_core.lifecycle import LoopLocalAsyncHTTP
-from lmstudio_core.requests import ChatRequest
-from lmstudio_core.settings import LMStudioSettings
-from lmstudio_core.steps import Close, Flow, Read, Send, Step
-from lmstudio_core.stream_reader import StreamReader
-from lmstudio_core.wire import (
+from lmstudio_core.results import (
     ChatDelta,
     ChatResult,
     EmbeddingResult,
@@ -23,6 +20,9 @@ from lmstudio_core.wire import (
     ModelFacts,
     ModelInfo,
 )
+from lmstudio_core.settings import LMStudioSettings
+from lmstudio_core.steps import Close, Flow, Read, Send, Step
+from lmstudio_core.stream_reader import StreamReader
 
 __all__ = ["AsyncChatStream", "AsyncLMStudioClient"]
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from lmstudio_core.wire import ModelFacts, ModelInfo, ModelType, optional_int
+from lmstudio_core.results import ModelFacts, ModelInfo, ModelType, optional_int
 
 __all__ = [
     "CATALOG_ENDPOINTS",

@@ -15,9 +15,9 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from lmstudio_core.chat_request import ChatRequest
 from lmstudio_core.errors import LMStudioError, check_options, redact_error
 from lmstudio_core.protocol import LMStudioProtocol
-from lmstudio_core.requests import ChatRequest
 from lmstudio_core.settings import LMStudioSettings
 
 __all__ = ["ClientBase", "as_request", "http_options", "make_settings"]

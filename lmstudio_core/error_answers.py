@@ -23,7 +23,7 @@ from lmstudio_core.errors import (
     ModelNotFoundError,
     ServerError,
 )
-from lmstudio_core.wire import optional_int
+from lmstudio_core.results import optional_int
 
 __all__ = ["classify", "error_message_of", "html_answer_error", "model_kind_error"]
 

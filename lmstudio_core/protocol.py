@@ -10,9 +10,7 @@ depends on sync or async.
 
 from __future__ import annotations
 
-import base64
 import logging
-import struct
 from collections.abc import Sequence
 from typing import Any
 
@@ -26,6 +24,7 @@ from lmstudio_core.catalog import (
     find_model,
     pick_default_model,
 )
+from lmstudio_core.chat_request import ChatRequest, build_chat_body
 from lmstudio_core.error_answers import error_message_of, html_answer_error
 from lmstudio_core.errors import (
     BadRequestError,
@@ -35,11 +34,7 @@ from lmstudio_core.errors import (
     ModelNotFoundError,
 )
 from lmstudio_core.request_loop import RequestLoop, decode_json
-from lmstudio_core.requests import ChatRequest, build_chat_body
-from lmstudio_core.settings import LMStudioSettings
-from lmstudio_core.steps import Flow
-from lmstudio_core.stream_reader import StreamReader
-from lmstudio_core.wire import (
+from lmstudio_core.results import (
     ChatResult,
     EmbeddingResult,
     LoadResult,
@@ -47,6 +42,9 @@ from lmstudio_core.wire import (
     ModelInfo,
     Usage,
 )
+from lmstudio_core.settings import LMStudioSettings
+from lmstudio_core.steps import Flow
+from lmstudio_core.stream_reader import StreamReader
 
 __all__ = ["LMStudioProtocol"]
 
@@ -176,14 +174,7 @@ class LMStudioProtocol(RequestLoop):
         )
         self._default_models.clear()
         self._facts.clear()
-        config = data.get("load_config") if isinstance(data, dict) else None
-        return LoadResult(
-            instance_id=str(data.get("instance_id") or model),
-            status=data.get("status"),
-            load_time_seconds=data.get("load_time_seconds"),
-            context_length=config.get("context_length") if isinstance(config, dict) else None,
-            raw=data,
-        )
+        return LoadResult.from_wire(data, model)
 
     def unload_model(self, instance_id: str) -> Flow[None]:
         """POST /api/v1/models/unload (LM Studio 0.4+)."""
@@ -278,8 +269,7 @@ class LMStudioProtocol(RequestLoop):
             batch = list(texts[start : start + batch_size])
             body = {"model": model, "input": batch, "encoding_format": "float"}
             data = yield from self.json_request("POST", self.embeddings_url, body=body, model=model)
-            batch_vectors = _parse_embeddings(data, len(batch))
-            vectors.extend(batch_vectors)
+            vectors.extend(EmbeddingResult.vectors_from_wire(data, len(batch)))
             usage = Usage.from_wire(data.get("usage"))
             prompt_tokens += usage.prompt_tokens if usage else 0
             answered_model = answered_model or data.get("model")
@@ -288,23 +278,3 @@ class LMStudioProtocol(RequestLoop):
             model=answered_model or model,
             usage=Usage(prompt_tokens=prompt_tokens, total_tokens=prompt_tokens),
         )
-
-
-def _parse_embeddings(data: Any, expected: int) -> list[list[float]]:
-    items = data.get("data") if isinstance(data, dict) else None
-    if not isinstance(items, list) or len(items) != expected:
-        got = len(items) if isinstance(items, list) else "no"
-        raise InvalidResponseError(
-            f"The embeddings answer has {got} vectors for {expected} inputs: {str(data)[:200]!r}"
-        )
-    ordered = sorted(items, key=lambda item: item.get("index", 0) if isinstance(item, dict) else 0)
-    vectors: list[list[float]] = []
-    for item in ordered:
-        vector = item.get("embedding") if isinstance(item, dict) else None
-        if isinstance(vector, str):
-            raw = base64.b64decode(vector)
-            vector = list(struct.unpack(f"<{len(raw) // 4}f", raw))
-        if not isinstance(vector, list):
-            raise InvalidResponseError(f"An embedding is not a list of numbers: {str(item)[:200]}")
-        vectors.append([float(v) for v in vector])
-    return vectors

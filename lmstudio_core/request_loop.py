@@ -31,6 +31,7 @@ from lmstudio_core.errors import (
     ServerError,
 )
 from lmstudio_core.resilience import CircuitBreaker, RetryPolicy, breaker_for
+from lmstudio_core.results import ModelInfo
 from lmstudio_core.settings import LMStudioSettings
 from lmstudio_core.steps import Close, Flow, Read, Send, Sleep
 from lmstudio_core.transport_errors import (
@@ -39,7 +40,6 @@ from lmstudio_core.transport_errors import (
     plain_http_answered,
     transport_error,
 )
-from lmstudio_core.wire import ModelInfo
 
 __all__ = ["RequestLoop", "decode_json"]
 

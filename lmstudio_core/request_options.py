@@ -12,8 +12,8 @@ import warnings
 from collections.abc import Collection, Iterable
 from typing import Any
 
+from lmstudio_core.chat_request import ChatRequest
 from lmstudio_core.errors import closest_option
-from lmstudio_core.requests import ChatRequest
 
 __all__ = [
     "KNOWN_EXTRA_OPTIONS",

@@ -27,10 +27,10 @@ from lmstudio_core.errors import (
     LMStudioError,
     ServerError,
 )
+from lmstudio_core.results import ChatDelta, ChatResult
 from lmstudio_core.settings import LMStudioSettings
 from lmstudio_core.sse import SSEDecoder, SSEEvent
 from lmstudio_core.transport_errors import transport_error
-from lmstudio_core.wire import ChatDelta, ChatResult
 
 __all__ = ["StreamReader"]
 

@@ -21,7 +21,7 @@ from lmstudio_core import (
     ServerError,
 )
 from lmstudio_core.errors import redact, redact_error
-from lmstudio_core.wire import ChatResult, ToolCall
+from lmstudio_core.results import ChatResult, ToolCall
 from tests.faults.fault_server import Conn, Script, Seen, fault_server, reply, sse
 from tests.faults.paths import Path, drive
 from tests.security.conftest import TOKEN, everything_about

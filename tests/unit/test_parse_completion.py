@@ -9,7 +9,7 @@ import pytest
 
 from lmstudio_core import InvalidResponseError, Usage, parse_tool_arguments
 from lmstudio_core.accumulate import parse_chat_completion
-from lmstudio_core.wire import ChatResult, new_tool_call_id
+from lmstudio_core.results import ChatResult, new_tool_call_id
 from tests.unit.lmstudio_bodies import CHAT_COMPLETION, TOOL_CALL_COMPLETION, V0_STATS
 
 

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from lmstudio_core import ChatRequest, InvalidRequestError, json_schema_format
-from lmstudio_core.requests import (
+from lmstudio_core.chat_request import (
     build_chat_body,
     inline_schema_refs,
     map_response_format,

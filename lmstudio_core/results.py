@@ -7,11 +7,15 @@ it becomes a light `ChatDelta` (slots class) built from the decoded dict.
 
 from __future__ import annotations
 
+import base64
 import json
+import struct
 import uuid
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from .errors import InvalidResponseError
 
 __all__ = [
     "ChatDelta",
@@ -308,6 +312,32 @@ class EmbeddingResult(BaseModel):
     usage: Usage | None = None
     """Token counts, when reported."""
 
+    @staticmethod
+    def vectors_from_wire(data: Any, expected: int) -> list[list[float]]:
+        """The vectors of one ``/v1/embeddings`` answer, in input order (floats or base64)."""
+        items = data.get("data") if isinstance(data, dict) else None
+        if not isinstance(items, list) or len(items) != expected:
+            got = len(items) if isinstance(items, list) else "no"
+            raise InvalidResponseError(
+                f"The embeddings answer has {got} vectors for {expected} inputs: "
+                f"{str(data)[:200]!r}"
+            )
+        ordered = sorted(
+            items, key=lambda item: item.get("index", 0) if isinstance(item, dict) else 0
+        )
+        vectors: list[list[float]] = []
+        for item in ordered:
+            vector = item.get("embedding") if isinstance(item, dict) else None
+            if isinstance(vector, str):
+                raw = base64.b64decode(vector)
+                vector = list(struct.unpack(f"<{len(raw) // 4}f", raw))
+            if not isinstance(vector, list):
+                raise InvalidResponseError(
+                    f"An embedding is not a list of numbers: {str(item)[:200]}"
+                )
+            vectors.append([float(v) for v in vector])
+        return vectors
+
 
 class LoadResult(BaseModel):
     """Answer of a model load request."""
@@ -324,3 +354,16 @@ class LoadResult(BaseModel):
     """Context length it was loaded with, when echoed."""
     raw: dict[str, Any] = Field(default_factory=dict)
     """The answer as the server sent it."""
+
+    @classmethod
+    def from_wire(cls, data: Any, model: str) -> LoadResult:
+        """Read ``POST /api/v1/models/load``'s answer; ``model`` stands in for a missing id."""
+        data = data if isinstance(data, dict) else {}
+        config = data.get("load_config")
+        return cls(
+            instance_id=str(data.get("instance_id") or model),
+            status=data.get("status"),
+            load_time_seconds=data.get("load_time_seconds"),
+            context_length=config.get("context_length") if isinstance(config, dict) else None,
+            raw=data,
+        )
