@@ -11,7 +11,7 @@ import httpx
 from lmstudio_core.chat_request import ChatRequest
 from lmstudio_core.client_base import ClientBase, as_request, http_options
 from lmstudio_core.errors import LMStudioError
-from lmstudio_core.lifecycle import LoopLocalAsyncHTTP
+from lmstudio_core.loop_local_http import LoopLocalAsyncHTTP
 from lmstudio_core.results import (
     ChatDelta,
     ChatResult,
@@ -115,7 +115,7 @@ class AsyncLMStudioClient(ClientBase):
         """The `httpx.AsyncClient` of the running event loop (or the one you passed).
 
         httpx's async pool is bound to the loop it first ran in, so each event loop that uses
-        this client gets its own pool, closed when that loop shuts down (`lifecycle.py`).
+        this client gets its own pool, closed when that loop shuts down (`loop_local_http.py`).
         """
         if self._per_loop is None:
             assert self._http is not None
