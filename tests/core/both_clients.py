@@ -1,13 +1,15 @@
-"""Both clients behind one awaitable facade, so every protocol test proves sync/async parity."""
+"""Both core clients behind one awaitable facade, so a wire test proves sync/async parity.
+
+The ``kind`` and ``make_api`` fixtures (tests/core/conftest.py) build an `Api` pointed at
+pytest-httpserver; the helpers below read what that server received.
+"""
 
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import Any
 
-import pytest
-import pytest_asyncio
 from pytest_httpserver import HTTPServer
 
 from lmstudio_core import AsyncLMStudioClient, ChatDelta, ChatResult, LMStudioClient
@@ -58,35 +60,6 @@ class Api:
 
 
 MakeApi = Callable[..., Api]
-
-
-@pytest.fixture(params=["sync", "async"])
-def kind(request: pytest.FixtureRequest) -> str:
-    """Which client the test drives."""
-    return str(request.param)
-
-
-@pytest_asyncio.fixture(loop_scope="function")
-async def make_api(httpserver: HTTPServer, kind: str) -> AsyncIterator[MakeApi]:
-    """Build clients pointed at the test server: no retries, no breaker, no key, unless asked."""
-    made: list[Api] = []
-
-    def make(**overrides: Any) -> Api:
-        options: dict[str, Any] = {
-            "base_url": httpserver.url_for("/v1"),
-            "api_key": None,
-            "max_retries": 0,
-            "retry_backoff": 0.0,
-            "circuit_breaker_threshold": 0,
-            **overrides,
-        }
-        client = LMStudioClient(**options) if kind == "sync" else AsyncLMStudioClient(**options)
-        made.append(Api(kind, client))
-        return made[-1]
-
-    yield make
-    for api in made:
-        await api.close()
 
 
 def sse(*events: Any, done: bool = True) -> str:

@@ -1,4 +1,7 @@
-"""LM Studio's error answers become typed errors: 200 with error, in-stream, model, auth."""
+"""Error answers on the wire become typed errors.
+
+200 with an error body, in-stream errors, context overflow, unknown model, authentication.
+"""
 
 from __future__ import annotations
 
@@ -10,23 +13,53 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from lmstudio_core import (
+    AsyncLMStudioClient,
     AuthenticationError,
     BadRequestError,
     ContextLengthExceededError,
+    LMStudioClient,
     ModelNotFoundError,
     ServerError,
 )
-from tests.protocol.conftest import USER, MakeApi, paths, sse
-from tests.unit.lmstudio_bodies import API_V1_MODELS, chunk
+from lmstudio_core.testing import CONTEXT_OVERFLOW_ERROR, FakeLMStudio
+from tests.core.both_clients import USER, MakeApi, paths, sse
+from tests.core.lmstudio_bodies import API_V1_MODELS, chunk
 
 CHAT = "/v1/chat/completions"
+
+
 N_KEEP = (
     "The number of tokens to keep from the initial prompt is greater than the context length "
     "(n_keep: 13055>= n_ctx: 4096). Try to load the model with a larger context length."
 )
+
+
 NO_MODELS = "No models loaded. Please load a model in the developer page or use 'lms load'."
+
+
 INVALID_ID = 'Invalid model identifier "o4-mini". Please specify a valid downloaded model.'
+
+
 KEY = "sk-lm-abcd1234:secretsecretsecret00"
+
+
+def _echo_key(request: Request) -> Response:
+    """A 401 that (badly) quotes the token it got: the core must redact it."""
+    header = request.headers.get("Authorization", "")
+    body = {
+        "error": {
+            "type": "invalid_request",
+            "code": "invalid_api_key",
+            "message": f"An LM Studio API token is required. Got '{header}'.",
+        }
+    }
+    return Response(json.dumps(body), status=401, content_type="application/json")
+
+
+OSLO_QUESTION = [{"role": "user", "content": "Weather in Oslo?"}]
+
+
+HI = [{"role": "user", "content": "Hi"}]
 
 
 @pytest.mark.parametrize(
@@ -139,19 +172,6 @@ async def test_model_not_found_when_the_catalog_fails_too(
     assert info.value.available_models is None
 
 
-def _echo_key(request: Request) -> Response:
-    """A 401 that (badly) quotes the token it got: the core must redact it."""
-    header = request.headers.get("Authorization", "")
-    body = {
-        "error": {
-            "type": "invalid_request",
-            "code": "invalid_api_key",
-            "message": f"An LM Studio API token is required. Got '{header}'.",
-        }
-    }
-    return Response(json.dumps(body), status=401, content_type="application/json")
-
-
 @pytest.mark.parametrize("stream", [False, True])
 async def test_401_without_the_key_in_the_error(
     httpserver: HTTPServer, make_api: MakeApi, stream: bool
@@ -178,16 +198,87 @@ async def test_401_on_the_catalog(httpserver: HTTPServer, make_api: MakeApi) -> 
     assert paths(httpserver) == ["GET /api/v1/models"]
 
 
-async def test_server_error_after_retries(httpserver: HTTPServer, make_api: MakeApi) -> None:
-    body = {"error": {"code": 500, "message": "kaput", "type": "server_error"}}
-    httpserver.expect_request(CHAT).respond_with_json(body, status=500)
-    with pytest.raises(ServerError, match="kaput") as info:
-        await make_api(max_retries=2).call("chat", USER, model="m")
-    assert info.value.status_code == 500
-    assert len(httpserver.log) == 3
-
-
 async def test_non_json_error_body(httpserver: HTTPServer, make_api: MakeApi) -> None:
     httpserver.expect_request(CHAT).respond_with_data("<h1>Bad Gateway</h1>", status=502)
     with pytest.raises(ServerError, match="Bad Gateway"):
         await make_api().call("chat", USER, model="m")
+
+
+def test_context_overflow(client: LMStudioClient, fake_lmstudio: FakeLMStudio) -> None:
+    fake_lmstudio.reply_error(400, CONTEXT_OVERFLOW_ERROR)
+    with pytest.raises(ContextLengthExceededError) as caught:
+        client.chat(OSLO_QUESTION)
+    assert caught.value.status_code == 400
+
+
+def test_context_overflow_with_http_200(
+    client: LMStudioClient, fake_lmstudio: FakeLMStudio
+) -> None:
+    fake_lmstudio.reply_error(200, CONTEXT_OVERFLOW_ERROR)
+    fake_lmstudio.reply_error(200, CONTEXT_OVERFLOW_ERROR)
+    with pytest.raises(ContextLengthExceededError):
+        client.chat(OSLO_QUESTION)
+    with pytest.raises(ContextLengthExceededError):
+        list(client.chat_stream(OSLO_QUESTION))
+
+
+def test_server_error_is_typed(client: LMStudioClient, fake_lmstudio: FakeLMStudio) -> None:
+    fake_lmstudio.reply_error(500, {"message": "engine crashed", "type": "server_error"})
+    with pytest.raises(ServerError, match="engine crashed"):
+        client.chat(OSLO_QUESTION)
+
+
+def test_error_inside_the_stream_keeps_the_partial_answer(
+    client: LMStudioClient, fake_lmstudio: FakeLMStudio
+) -> None:
+    fake_lmstudio.reply_stream_error(2, "Model unloaded during generation", text="Hello world")
+    received: list[str] = []
+    stream = client.chat_stream(OSLO_QUESTION)
+    with pytest.raises(ServerError, match="Model unloaded") as caught:
+        received.extend(delta.content for delta in stream)
+    assert "".join(received) == "Hello world"
+    assert caught.value.partial is not None
+    assert caught.value.partial.content == "Hello world"
+
+
+def test_unknown_model() -> None:
+    with FakeLMStudio(models=["qwen3-4b", "nomic-embed"]) as fake:
+        with LMStudioClient(base_url=fake.base_url, verify=False, max_retries=0) as client:
+            with pytest.raises(ModelNotFoundError) as caught:
+                client.chat(OSLO_QUESTION, model="gpt-4o")
+    assert caught.value.model == "gpt-4o"
+    assert caught.value.available_models == ["qwen3-4b", "nomic-embed"]
+
+
+def test_unknown_endpoint(fake_lmstudio: FakeLMStudio) -> None:
+    with LMStudioClient(
+        base_url=fake_lmstudio.root_url + "/wrong/v1", max_retries=0, verify=False
+    ) as client:
+        with pytest.raises(BadRequestError, match="does not know this endpoint"):
+            client.chat(OSLO_QUESTION, model="fake-llm")
+
+
+def test_auth() -> None:
+    with FakeLMStudio(api_key="sk-lm-abc:secret") as fake:
+        with LMStudioClient(base_url=fake.base_url, verify=False, max_retries=0) as anonymous:
+            with pytest.raises(AuthenticationError) as caught:
+                anonymous.chat(OSLO_QUESTION, model="fake-llm")
+            assert caught.value.status_code == 401
+        with LMStudioClient(
+            base_url=fake.base_url, verify=False, api_key="sk-lm-abc:secret"
+        ) as client:
+            assert client.chat(OSLO_QUESTION, model="fake-llm").content == "ok"
+            assert client.list_models()
+        assert fake.last_request.headers["authorization"] == "Bearer sk-lm-abc:secret"
+
+
+async def test_errors(aclient: AsyncLMStudioClient, fake_lmstudio: FakeLMStudio) -> None:
+    fake_lmstudio.reply_error(400, CONTEXT_OVERFLOW_ERROR)
+    fake_lmstudio.reply_stream_error(1, "boom")
+    with pytest.raises(ContextLengthExceededError):
+        await aclient.chat(HI)
+    stream = aclient.chat_stream(HI)
+    with pytest.raises(ServerError, match="boom") as caught:
+        _ = [d async for d in stream]
+    assert caught.value.partial is not None
+    assert caught.value.partial.content == "This answer stops here"

@@ -10,8 +10,8 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from tests.protocol.conftest import USER, MakeApi, sent_bodies, sse
-from tests.unit.lmstudio_bodies import CHAT_COMPLETION, chunk
+from tests.core.both_clients import USER, MakeApi, sent_bodies, sse
+from tests.core.lmstudio_bodies import CHAT_COMPLETION, chunk
 
 CHAT = "/v1/chat/completions"
 TOOLS = [

@@ -1,13 +1,18 @@
-"""The model catalog: /api/v1/models, the fallbacks, and what is derived from it."""
+"""The model catalog on the wire: ``/api/v1/models``, the fallbacks, and what is derived from it."""
 
 from __future__ import annotations
 
 import pytest
 from pytest_httpserver import HTTPServer
 
-from lmstudio_core import InvalidResponseError, ModelNotFoundError
-from tests.protocol.conftest import USER, MakeApi, paths, sent_bodies
-from tests.unit.lmstudio_bodies import (
+from lmstudio_core import (
+    InvalidResponseError,
+    LMStudioClient,
+    ModelNotFoundError,
+)
+from lmstudio_core.testing import FakeLMStudio, FakeModel
+from tests.core.both_clients import USER, MakeApi, paths, sent_bodies
+from tests.core.lmstudio_bodies import (
     API_V0_MODELS,
     API_V1_MODELS,
     CHAT_COMPLETION,
@@ -128,3 +133,27 @@ async def test_default_model_when_nothing_is_loaded(
         await make_api().call("chat", USER)
     assert info.value.available_models == ["qwen/qwen3-4b-2507"]
     assert sent_bodies(httpserver) == []
+
+
+def test_catalog(client: LMStudioClient, fake_lmstudio: FakeLMStudio) -> None:
+    models = client.list_models()
+    assert [(m.id, m.type, m.is_loaded) for m in models] == [
+        ("fake-llm", "llm", True),
+        ("fake-embed", "embeddings", True),
+    ]
+    assert models[0].supports_tools is True
+    assert client.context_length("fake-llm") == 4096
+    assert client.default_model() == "fake-llm"
+    assert client.default_model(embeddings=True) == "fake-embed"
+    assert fake_lmstudio.requests[0].path == "/api/v1/models"
+
+
+def test_catalog_with_several_loaded_models() -> None:
+    models = [FakeModel("a"), FakeModel("b", context_length=8192)]
+    with (
+        FakeLMStudio(models=models) as fake,
+        LMStudioClient(base_url=fake.base_url, verify=False) as client,
+    ):
+        with pytest.raises(ModelNotFoundError, match="Several"):
+            client.default_model()
+        assert client.context_length("b") == 8192
