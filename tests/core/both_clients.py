@@ -1,16 +1,14 @@
 """Both core clients behind one awaitable facade, so a wire test proves sync/async parity.
 
 The ``kind`` and ``make_api`` fixtures (tests/core/conftest.py) build an `Api` pointed at
-pytest-httpserver; the helpers below read what that server received.
+pytest-httpserver; tests.support.httpserver_answers
+reads what that server received.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
-
-from pytest_httpserver import HTTPServer
 
 from lmstudio_core import AsyncLMStudioClient, ChatDelta, ChatResult, LMStudioClient
 
@@ -60,21 +58,3 @@ class Api:
 
 
 MakeApi = Callable[..., Api]
-
-
-def sse(*events: Any, done: bool = True) -> str:
-    """An SSE body: one ``data:`` line per event (dicts are JSON-encoded), then ``[DONE]``."""
-    lines = [f"data: {e if isinstance(e, str) else json.dumps(e)}\n\n" for e in events]
-    if done:
-        lines.append("data: [DONE]\n\n")
-    return "".join(lines)
-
-
-def sent_bodies(httpserver: HTTPServer, path: str = "/v1/chat/completions") -> list[Any]:
-    """JSON bodies the server received on ``path``, in order."""
-    return [request.get_json() for request, _ in httpserver.log if request.path == path]
-
-
-def paths(httpserver: HTTPServer) -> list[str]:
-    """``METHOD path`` of every request the server received, in order."""
-    return [f"{request.method} {request.path}" for request, _ in httpserver.log]

@@ -14,7 +14,7 @@ from lmstudio_core.catalog import (
     parse_models_openai,
     pick_default_model,
 )
-from tests.core.lmstudio_bodies import (
+from tests.core.samples import (
     API_V0_MODELS,
     API_V1_MODELS,
     LLAMA_CPP_MODELS,

@@ -17,23 +17,15 @@ from lmstudio_core import (
 from lmstudio_core.accumulate import parse_chat_completion
 from lmstudio_core.results import ChatResult
 from lmstudio_core.testing import FakeLMStudio
-from tests.core.both_clients import USER, MakeApi, sent_bodies
-from tests.core.lmstudio_bodies import (
+from tests.core.both_clients import USER, MakeApi
+from tests.core.samples import (
+    CHAT,
     CHAT_COMPLETION,
+    OSLO_QUESTION,
     V0_STATS,
+    answer_with,
 )
-
-
-def _with_message(**message: Any) -> dict[str, Any]:
-    body = copy.deepcopy(CHAT_COMPLETION)
-    body["choices"][0]["message"] = {"role": "assistant", **message}
-    return body
-
-
-CHAT = "/v1/chat/completions"
-
-
-OSLO_QUESTION = [{"role": "user", "content": "Weather in Oslo?"}]
+from tests.support.httpserver_answers import sent_bodies
 
 
 def test_plain_lm_studio_answer() -> None:
@@ -53,7 +45,7 @@ def test_plain_lm_studio_answer() -> None:
 
 @pytest.mark.parametrize("content", [None, ""])
 def test_null_or_empty_content(content: str | None) -> None:
-    assert parse_chat_completion(_with_message(content=content)).content == ""
+    assert parse_chat_completion(answer_with(content=content)).content == ""
 
 
 def test_stats_and_timings() -> None:
@@ -70,7 +62,7 @@ def test_stats_and_timings() -> None:
 
 
 def test_content_parts_are_joined() -> None:
-    body = _with_message(content=[{"type": "text", "text": "a"}, {"type": "text", "text": "b"}])
+    body = answer_with(content=[{"type": "text", "text": "a"}, {"type": "text", "text": "b"}])
     assert parse_chat_completion(body).content == "ab"
 
 

@@ -18,15 +18,12 @@ from lmstudio_core.chat_request import (
 )
 from lmstudio_core.testing import FakeLMStudio
 from tests.core.both_clients import MakeApi
-from tests.core.lmstudio_bodies import CHAT_COMPLETION
-
-MESSAGES = [{"role": "user", "content": "hi"}]
-
-
-OSLO_QUESTION = [{"role": "user", "content": "Weather in Oslo?"}]
-
-
-CHAT = "/v1/chat/completions"
+from tests.core.samples import (
+    CHAT,
+    CHAT_COMPLETION,
+    MESSAGES,
+    OSLO_QUESTION,
+)
 
 
 def test_every_typed_field_reaches_the_top_level() -> None:

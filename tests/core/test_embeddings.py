@@ -11,7 +11,8 @@ from lmstudio_core import (
     LMStudioClient,
 )
 from lmstudio_core.testing import FakeLMStudio, fake_embedding
-from tests.core.both_clients import MakeApi, sent_bodies
+from tests.core.both_clients import MakeApi
+from tests.support.httpserver_answers import sent_bodies
 
 
 async def test_embeddings_batches_in_order(httpserver: HTTPServer, make_api: MakeApi) -> None:

@@ -22,25 +22,24 @@ from lmstudio_core import (
     ServerError,
 )
 from lmstudio_core.testing import CONTEXT_OVERFLOW_ERROR, FakeLMStudio
-from tests.core.both_clients import USER, MakeApi, paths, sse
-from tests.core.lmstudio_bodies import API_V1_MODELS, chunk
-
-CHAT = "/v1/chat/completions"
-
+from lmstudio_core.testing.replies import sse_body
+from tests.core.both_clients import USER, MakeApi
+from tests.core.samples import (
+    API_V1_MODELS,
+    CHAT,
+    HI,
+    KEY,
+    OSLO_QUESTION,
+    chunk,
+)
+from tests.support.httpserver_answers import request_paths
 
 N_KEEP = (
     "The number of tokens to keep from the initial prompt is greater than the context length "
     "(n_keep: 13055>= n_ctx: 4096). Try to load the model with a larger context length."
 )
-
-
 NO_MODELS = "No models loaded. Please load a model in the developer page or use 'lms load'."
-
-
 INVALID_ID = 'Invalid model identifier "o4-mini". Please specify a valid downloaded model.'
-
-
-KEY = "sk-lm-abcd1234:secretsecretsecret00"
 
 
 def _echo_key(request: Request) -> Response:
@@ -54,12 +53,6 @@ def _echo_key(request: Request) -> Response:
         }
     }
     return Response(json.dumps(body), status=401, content_type="application/json")
-
-
-OSLO_QUESTION = [{"role": "user", "content": "Weather in Oslo?"}]
-
-
-HI = [{"role": "user", "content": "Hi"}]
 
 
 @pytest.mark.parametrize(
@@ -89,7 +82,7 @@ async def test_in_stream_error_keeps_the_partial_answer(
     httpserver: HTTPServer, make_api: MakeApi
 ) -> None:
     error = {"error": {"message": "Model unloaded.", "type": "internal_error"}}
-    body = sse(chunk({"content": "Hel"}), chunk({"content": "lo"}), error, done=False)
+    body = sse_body(chunk({"content": "Hel"}), chunk({"content": "lo"}), error, done=False)
     httpserver.expect_request(CHAT).respond_with_data(body, content_type="text/event-stream")
     api = make_api()
     with pytest.raises(ServerError, match="Model unloaded") as info:
@@ -101,7 +94,10 @@ async def test_in_stream_error_keeps_the_partial_answer(
 
 
 async def test_in_stream_error_event_name(httpserver: HTTPServer, make_api: MakeApi) -> None:
-    body = sse(chunk({"content": "a"}), done=False) + 'event: error\ndata: {"message": "boom"}\n\n'
+    body = (
+        sse_body(chunk({"content": "a"}), done=False)
+        + 'event: error\ndata: {"message": "boom"}\n\n'
+    )
     httpserver.expect_request(CHAT).respond_with_data(body, content_type="text/event-stream")
     with pytest.raises(ServerError) as info:
         await make_api().stream(model="m")
@@ -109,7 +105,7 @@ async def test_in_stream_error_event_name(httpserver: HTTPServer, make_api: Make
 
 
 async def test_in_stream_context_overflow(httpserver: HTTPServer, make_api: MakeApi) -> None:
-    body = sse({"error": {"message": "Context size has been exceeded."}}, done=False)
+    body = sse_body({"error": {"message": "Context size has been exceeded."}}, done=False)
     httpserver.expect_request(CHAT).respond_with_data(body, content_type="text/event-stream")
     with pytest.raises(ContextLengthExceededError) as info:
         await make_api().stream(model="m")
@@ -158,7 +154,7 @@ async def test_model_not_found_lists_models(
     assert error.model == "o4-mini"
     assert error.available_models == ["qwen/qwen3-4b-2507", "text-embedding-nomic-embed-text-v1.5"]
     assert "qwen/qwen3-4b-2507" in error.message
-    assert paths(httpserver) == ["POST /v1/chat/completions", "GET /api/v1/models"]
+    assert request_paths(httpserver) == ["POST /v1/chat/completions", "GET /api/v1/models"]
 
 
 async def test_model_not_found_when_the_catalog_fails_too(
@@ -195,7 +191,7 @@ async def test_401_on_the_catalog(httpserver: HTTPServer, make_api: MakeApi) -> 
     with pytest.raises(AuthenticationError) as info:
         await make_api(api_key=KEY).call("list_models")
     assert KEY not in str(info.value)
-    assert paths(httpserver) == ["GET /api/v1/models"]
+    assert request_paths(httpserver) == ["GET /api/v1/models"]
 
 
 async def test_non_json_error_body(httpserver: HTTPServer, make_api: MakeApi) -> None:

@@ -23,32 +23,22 @@ from lmstudio_core.errors import (
 NO_MODELS = (
     "No models loaded. Please load a model in the developer page or use the 'lms load' command."
 )
-
-
 INVALID_ID = (
     'Invalid model identifier "o4-mini". Please specify a valid downloaded model '
     "(e.g., qwen3-vl-8b, ...)."
 )
-
-
 N_KEEP = (
     "The number of tokens to keep from the initial prompt is greater than the context length "
     "(n_keep: 13055>= n_ctx: 4096). Try to load the model with a larger context length, or "
     "provide a shorter input."
 )
-
-
 TRYING_TO_KEEP = (
     "Trying to keep the first 5000 tokens when context the overflows. However, the model is "
     "loaded with context length of only 4096 tokens, which is not enough."
 )
-
-
 INVALID_TOOL_CHOICE = (
     "Invalid tool_choice type: 'object'. Supported string values: none, auto, required"
 )
-
-
 LLAMA_OVERFLOW = {
     "error": {
         "code": 400,
@@ -59,8 +49,6 @@ LLAMA_OVERFLOW = {
         "n_ctx": 2048,
     }
 }
-
-
 LM_AUTH = {
     "error": {
         "type": "invalid_request",

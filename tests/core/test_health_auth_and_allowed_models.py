@@ -12,12 +12,12 @@ from lmstudio_core import (
     ModelNotFoundError,
 )
 from tests.core.both_clients import USER, MakeApi
-from tests.core.lmstudio_bodies import API_V1_MODELS, CHAT_COMPLETION
-
-CHAT = "/v1/chat/completions"
-
-
-KEY = "sk-lm-abcd1234:secretsecretsecret00"
+from tests.core.samples import (
+    API_V1_MODELS,
+    CHAT,
+    CHAT_COMPLETION,
+    KEY,
+)
 
 
 async def test_health_true(httpserver: HTTPServer, make_api: MakeApi) -> None:

@@ -12,8 +12,12 @@ from lmstudio_core import (
     ModelNotFoundError,
 )
 from lmstudio_core.testing import FakeLMStudio, fake_embedding
-from tests.core.both_clients import MakeApi, sent_bodies
-from tests.core.lmstudio_bodies import API_V1_MODELS, CHAT_COMPLETION
+from tests.core.both_clients import MakeApi
+from tests.core.samples import (
+    API_V1_MODELS,
+    CHAT_COMPLETION,
+)
+from tests.support.httpserver_answers import sent_bodies
 
 LOADED = {
     "type": "llm",

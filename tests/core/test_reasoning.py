@@ -5,63 +5,25 @@
 
 from __future__ import annotations
 
-import copy
-from typing import Any
-
 import pytest
 from pytest_httpserver import HTTPServer
 
 from lmstudio_core import (
-    ChatDelta,
     LMStudioClient,
 )
 from lmstudio_core.accumulate import StreamAccumulator, ThinkTagSplitter, parse_chat_completion
 from lmstudio_core.testing import FakeLMStudio
-from tests.core.both_clients import USER, MakeApi, sse
-from tests.core.lmstudio_bodies import (
-    CHAT_COMPLETION,
+from lmstudio_core.testing.replies import sse_body
+from tests.core.accumulator_runs import accumulate, texts
+from tests.core.both_clients import USER, MakeApi
+from tests.core.samples import (
+    CHAT,
+    OSLO_QUESTION,
+    answer_with,
     chunk,
     usage_chunk,
 )
-
-
-def _run(
-    chunks: list[dict[str, Any]], *, parse_think_tags: bool = True
-) -> tuple[list[ChatDelta], StreamAccumulator]:
-    acc = StreamAccumulator(parse_think_tags=parse_think_tags)
-    deltas = [d for d in (acc.add_chunk(c) for c in chunks) if d is not None]
-    tail = acc.flush()
-    if tail is not None:
-        deltas.append(tail)
-    return deltas, acc
-
-
-def _text(deltas: list[ChatDelta]) -> tuple[str, str]:
-    return "".join(d.content for d in deltas), "".join(d.reasoning for d in deltas)
-
-
-def _with_message(**message: Any) -> dict[str, Any]:
-    body = copy.deepcopy(CHAT_COMPLETION)
-    body["choices"][0]["message"] = {"role": "assistant", **message}
-    return body
-
-
-CHAT = "/v1/chat/completions"
-
-
-def _answer(**message: Any) -> dict[str, Any]:
-    body = copy.deepcopy(CHAT_COMPLETION)
-    body["choices"][0]["message"] = {"role": "assistant", **message}
-    return body
-
-
-def _stream(httpserver: HTTPServer, body: str) -> None:
-    httpserver.expect_request(CHAT, method="POST").respond_with_data(
-        body, content_type="text/event-stream"
-    )
-
-
-OSLO_QUESTION = [{"role": "user", "content": "Weather in Oslo?"}]
+from tests.support.httpserver_answers import serve_stream
 
 
 @pytest.mark.parametrize("field", ["reasoning_content", "reasoning"])
@@ -72,21 +34,21 @@ def test_reasoning_fields(field: str) -> None:
         chunk({"content": "Answer"}),
         chunk({}, "stop"),
     ]
-    deltas, acc = _run(chunks)
-    assert _text(deltas) == ("Answer", "Thinking.")
+    deltas, acc = accumulate(chunks)
+    assert texts(deltas) == ("Answer", "Thinking.")
     result = acc.result()
     assert result.reasoning == "Thinking."
     assert result.content == "Answer"
 
 
 def test_empty_reasoning_content_means_no_reasoning() -> None:
-    _, acc = _run([chunk({"content": "x", "reasoning_content": ""}, "stop")])
+    _, acc = accumulate([chunk({"content": "x", "reasoning_content": ""}, "stop")])
     assert acc.result().reasoning is None
 
 
 def test_think_tags_in_one_chunk() -> None:
-    deltas, acc = _run([chunk({"content": "<think>plan</think>The answer."}, "stop")])
-    assert _text(deltas) == ("The answer.", "plan")
+    deltas, acc = accumulate([chunk({"content": "<think>plan</think>The answer."}, "stop")])
+    assert texts(deltas) == ("The answer.", "plan")
     assert acc.result().content == "The answer."
     assert acc.result().reasoning == "plan"
 
@@ -94,29 +56,31 @@ def test_think_tags_in_one_chunk() -> None:
 @pytest.mark.parametrize("cut", range(1, len("<think>ab</think>cd")))
 def test_think_tags_split_anywhere(cut: int) -> None:
     text = "<think>ab</think>cd"
-    deltas, acc = _run(
+    deltas, acc = accumulate(
         [chunk({"content": text[:cut]}), chunk({"content": text[cut:]}), chunk({}, "stop")]
     )
-    assert _text(deltas) == ("cd", "ab")
+    assert texts(deltas) == ("cd", "ab")
     assert (acc.result().content, acc.result().reasoning) == ("cd", "ab")
 
 
 def test_think_tags_char_by_char() -> None:
     text = "pre <think>a < b</think> post <thin"
-    deltas, acc = _run([chunk({"content": c}) for c in text] + [chunk({}, "stop")])
-    assert _text(deltas) == ("pre  post <thin", "a < b")
+    deltas, acc = accumulate([chunk({"content": c}) for c in text] + [chunk({}, "stop")])
+    assert texts(deltas) == ("pre  post <thin", "a < b")
     assert acc.result().content == "pre  post <thin"
 
 
 def test_unclosed_think_is_reasoning() -> None:
-    deltas, acc = _run([chunk({"content": "<think>still thinking"})])
-    assert _text(deltas) == ("", "still thinking")
+    deltas, acc = accumulate([chunk({"content": "<think>still thinking"})])
+    assert texts(deltas) == ("", "still thinking")
     assert acc.result().reasoning == "still thinking"
 
 
 def test_think_tags_kept_when_parsing_is_off() -> None:
-    deltas, acc = _run([chunk({"content": "<think>x</think>y"}, "stop")], parse_think_tags=False)
-    assert _text(deltas) == ("<think>x</think>y", "")
+    deltas, acc = accumulate(
+        [chunk({"content": "<think>x</think>y"}, "stop")], parse_think_tags=False
+    )
+    assert texts(deltas) == ("<think>x</think>y", "")
     assert acc.result().content == "<think>x</think>y"
     assert acc.result().reasoning is None
 
@@ -152,37 +116,39 @@ def test_splitter_direct() -> None:
 
 
 def test_reasoning_content_and_reasoning() -> None:
-    a = parse_chat_completion(_with_message(content="A", reasoning_content="R1"))
-    b = parse_chat_completion(_with_message(content="A", reasoning="R2"))
-    c = parse_chat_completion(_with_message(content="<think>R3</think>\nA"))
+    a = parse_chat_completion(answer_with(content="A", reasoning_content="R1"))
+    b = parse_chat_completion(answer_with(content="A", reasoning="R2"))
+    c = parse_chat_completion(answer_with(content="<think>R3</think>\nA"))
     assert (a.content, a.reasoning) == ("A", "R1")
     assert (b.content, b.reasoning) == ("A", "R2")
     assert (c.content, c.reasoning) == ("\nA", "R3")
 
 
 def test_think_tags_kept_when_disabled() -> None:
-    body = _with_message(content="<think>R</think>A")
+    body = answer_with(content="<think>R</think>A")
     result = parse_chat_completion(body, parse_think_tags=False)
     assert result.content == "<think>R</think>A"
     assert result.reasoning is None
 
 
 def test_trailing_partial_tag_is_content() -> None:
-    assert parse_chat_completion(_with_message(content="x <thi")).content == "x <thi"
+    assert parse_chat_completion(answer_with(content="x <thi")).content == "x <thi"
 
 
 @pytest.mark.parametrize("field", ["reasoning_content", "reasoning"])
 async def test_reasoning_non_stream(httpserver: HTTPServer, make_api: MakeApi, field: str) -> None:
-    httpserver.expect_request(CHAT).respond_with_json(_answer(content="42", **{field: "I think"}))
+    httpserver.expect_request(CHAT).respond_with_json(
+        answer_with(content="42", **{field: "I think"})
+    )
     result = await make_api().call("chat", USER, model="m")
     assert (result.content, result.reasoning) == ("42", "I think")
 
 
 @pytest.mark.parametrize("field", ["reasoning_content", "reasoning"])
 async def test_reasoning_stream(httpserver: HTTPServer, make_api: MakeApi, field: str) -> None:
-    _stream(
+    serve_stream(
         httpserver,
-        sse(
+        sse_body(
             chunk({"role": "assistant", field: "I "}),
             chunk({field: "think"}),
             chunk({"content": "42"}),
@@ -196,9 +162,9 @@ async def test_reasoning_stream(httpserver: HTTPServer, make_api: MakeApi, field
 
 
 async def test_think_tags_stream(httpserver: HTTPServer, make_api: MakeApi) -> None:
-    _stream(
+    serve_stream(
         httpserver,
-        sse(
+        sse_body(
             chunk({"content": "<thi"}),
             chunk({"content": "nk>plan</th"}),
             chunk({"content": "ink>ok"}),

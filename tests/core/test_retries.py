@@ -19,10 +19,14 @@ from lmstudio_core import (
 )
 from lmstudio_core.resilience import RETRYABLE_STATUS, RetryPolicy
 from lmstudio_core.testing import FakeLMStudio
-from tests.core.both_clients import USER, MakeApi, sse
-from tests.core.lmstudio_bodies import CHAT_COMPLETION, chunk
-
-CHAT = "/v1/chat/completions"
+from lmstudio_core.testing.replies import sse_body
+from tests.core.both_clients import USER, MakeApi
+from tests.core.samples import (
+    CHAT,
+    CHAT_COMPLETION,
+    OSLO_QUESTION,
+    chunk,
+)
 
 
 def _fail_first(httpserver: HTTPServer, times: int, status: int = 503) -> None:
@@ -37,15 +41,12 @@ def _breaking_stream(calls: list[int], *, truncate: bool) -> object:
         calls.append(1)
 
         def body() -> Iterator[bytes]:
-            yield sse(chunk({"content": "Hel"}), chunk({"content": "lo"}), done=False).encode()
+            yield sse_body(chunk({"content": "Hel"}), chunk({"content": "lo"}), done=False).encode()
 
         headers = {"Content-Length": "100000"} if truncate else {}
         return Response(body(), content_type="text/event-stream", headers=headers)
 
     return handler
-
-
-OSLO_QUESTION = [{"role": "user", "content": "Weather in Oslo?"}]
 
 
 @pytest.mark.parametrize("status", [408, 429, 500, 502, 503, 504])
@@ -119,7 +120,7 @@ async def test_stream_5xx_before_the_first_byte_is_retried(
 ) -> None:
     _fail_first(httpserver, 1)
     httpserver.expect_request(CHAT).respond_with_data(
-        sse(chunk({"content": "ok"}), chunk({}, "stop")), content_type="text/event-stream"
+        sse_body(chunk({"content": "ok"}), chunk({}, "stop")), content_type="text/event-stream"
     )
     _, result = await make_api(max_retries=2).stream(model="m")
     assert result.content == "ok"

@@ -5,10 +5,11 @@ Line endings, fields, split bytes; chunking never changes the events.
 
 from __future__ import annotations
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from lmstudio_core.sse import SSEDecoder
+from tests.core.accumulator_runs import EXAMPLES, split_at
 
 
 def _all(*chunks: bytes, flush: bool = True) -> list[tuple[str, str]]:
@@ -21,17 +22,10 @@ def _all(*chunks: bytes, flush: bool = True) -> list[tuple[str, str]]:
     return events
 
 
-EXAMPLES = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-
-
 line_text = st.text(
     alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\r\n"), max_size=20
 )
-
-
 event_name = st.sampled_from(["", "message", "error", "ping", "é"])
-
-
 newline = st.sampled_from([b"\n", b"\r\n", b"\r"])
 
 
@@ -55,25 +49,6 @@ def sse_stream(draw: st.DrawFn) -> tuple[bytes, list[tuple[str, str]]]:
         out += nl
         expected.append((name or "message", "\n".join(lines)))
     return out, expected
-
-
-def _split(data: bytes, cuts: list[int]) -> list[bytes]:
-    points = sorted({c % (len(data) + 1) for c in cuts})
-    pieces, last = [], 0
-    for point in points:
-        pieces.append(data[last:point])
-        last = point
-    pieces.append(data[last:])
-    return pieces
-
-
-def _decode(pieces: list[bytes]) -> list[tuple[str, str]]:
-    decoder = SSEDecoder()
-    events = []
-    for piece in pieces:
-        events.extend(decoder.feed(piece))
-    events.extend(decoder.flush())
-    return events
 
 
 def test_data_lines_and_done() -> None:
@@ -166,12 +141,12 @@ def test_any_split_gives_the_same_events(
     stream: tuple[bytes, list[tuple[str, str]]], cuts: list[int]
 ) -> None:
     data, expected = stream
-    assert _decode([data]) == expected
-    assert _decode(_split(data, cuts)) == expected
+    assert _all(data) == expected
+    assert _all(*split_at(data, cuts)) == expected
 
 
 @EXAMPLES
 @given(st.binary(max_size=300), st.lists(st.integers(0, 1000), max_size=8))
 def test_decoder_never_raises(data: bytes, cuts: list[int]) -> None:
-    events = _decode(_split(data, cuts))
+    events = _all(*split_at(data, cuts))
     assert all(isinstance(name, str) and isinstance(value, str) for name, value in events)

@@ -6,17 +6,15 @@ Content, finish reason, usage, stats, whatever the chunking.
 from __future__ import annotations
 
 import asyncio
-import copy
 import json
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from pytest_httpserver import HTTPServer
 
 from lmstudio_core import (
     AsyncLMStudioClient,
-    ChatDelta,
     ChatResult,
     LMStudioClient,
     LMStudioError,
@@ -25,43 +23,22 @@ from lmstudio_core import (
 from lmstudio_core.accumulate import StreamAccumulator, parse_chat_completion
 from lmstudio_core.protocol import LMStudioProtocol
 from lmstudio_core.testing import FakeLMStudio
-from tests.core.both_clients import MakeApi, sse
-from tests.core.lmstudio_bodies import (
-    CHAT_COMPLETION,
+from lmstudio_core.testing.replies import sse_body
+from tests.core.accumulator_runs import EXAMPLES, accumulate, split_at
+from tests.core.both_clients import MakeApi
+from tests.core.samples import (
+    CHAT,
+    HI,
+    OSLO_QUESTION,
+    answer_with,
     chunk,
     usage_chunk,
 )
-
-
-def _run(
-    chunks: list[dict[str, Any]], *, parse_think_tags: bool = True
-) -> tuple[list[ChatDelta], StreamAccumulator]:
-    acc = StreamAccumulator(parse_think_tags=parse_think_tags)
-    deltas = [d for d in (acc.add_chunk(c) for c in chunks) if d is not None]
-    tail = acc.flush()
-    if tail is not None:
-        deltas.append(tail)
-    return deltas, acc
-
-
-EXAMPLES = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-
+from tests.support.httpserver_answers import serve_stream
 
 PROTOCOL = LMStudioProtocol(
     LMStudioSettings(base_url="http://127.0.0.1:9/v1", circuit_breaker_threshold=0)
 )
-
-
-def _split(data: bytes, cuts: list[int]) -> list[bytes]:
-    points = sorted({c % (len(data) + 1) for c in cuts})
-    pieces, last = [], 0
-    for point in points:
-        pieces.append(data[last:point])
-        last = point
-    pieces.append(data[last:])
-    return pieces
-
-
 content_alphabet = st.sampled_from(
     ["a", "b", " ", "<", ">", "/", "<think>", "</think>", "<thi", "nk>", "é", "✓", "\n"]
 )
@@ -125,20 +102,14 @@ def _read(pieces: list[bytes]) -> tuple[str, str, ChatResult]:
 
 
 scalars = st.none() | st.booleans() | st.integers(-3, 3) | st.sampled_from(["", "x", "<think>"])
-
-
 json_values = (
     scalars
     | st.lists(scalars, max_size=2)
     | st.dictionaries(st.text(max_size=3), scalars, max_size=2)
 )
-
-
 chunk_keys = st.sampled_from(
     ["id", "model", "choices", "usage", "stats", "timings", "error", "delta", "message"]
 )
-
-
 delta_keys = st.sampled_from(
     ["content", "reasoning", "reasoning_content", "tool_calls", "role", "function", "index", "id"]
 )
@@ -160,27 +131,6 @@ def chunk_like(draw: st.DrawFn) -> Any:
     return chunk
 
 
-CHAT = "/v1/chat/completions"
-
-
-def _answer(**message: Any) -> dict[str, Any]:
-    body = copy.deepcopy(CHAT_COMPLETION)
-    body["choices"][0]["message"] = {"role": "assistant", **message}
-    return body
-
-
-def _stream(httpserver: HTTPServer, body: str) -> None:
-    httpserver.expect_request(CHAT, method="POST").respond_with_data(
-        body, content_type="text/event-stream"
-    )
-
-
-OSLO_QUESTION = [{"role": "user", "content": "Weather in Oslo?"}]
-
-
-HI = [{"role": "user", "content": "Hi"}]
-
-
 def test_content_role_only_and_finish() -> None:
     chunks = [
         chunk({"role": "assistant", "content": None}),
@@ -188,7 +138,7 @@ def test_content_role_only_and_finish() -> None:
         chunk({"role": "assistant", "content": "lo!"}),
         chunk({}, "stop"),
     ]
-    deltas, acc = _run(chunks)
+    deltas, acc = accumulate(chunks)
     assert [d.content for d in deltas] == ["Hel", "lo!", ""]
     assert deltas[-1].finish_reason == "stop"
     assert deltas[0].id == "chatcmpl-7fk1"
@@ -204,7 +154,7 @@ def test_content_role_only_and_finish() -> None:
 
 
 def test_usage_from_trailing_empty_choices_chunk() -> None:
-    deltas, acc = _run([chunk({"content": "a"}), chunk({}, "stop"), usage_chunk(12, 3)])
+    deltas, acc = accumulate([chunk({"content": "a"}), chunk({}, "stop"), usage_chunk()])
     assert deltas[-1].usage is not None
     assert deltas[-1].content == ""
     usage = acc.result().usage
@@ -224,7 +174,7 @@ def test_usage_details_and_timings() -> None:
         },
         "timings": {"predicted_per_second": 4500.5},
     }
-    _, acc = _run([chunk({"content": "a"}), chunk({}, "stop", timings={"x": 1}), last])
+    _, acc = accumulate([chunk({"content": "a"}), chunk({}, "stop", timings={"x": 1}), last])
     result = acc.result()
     assert result.usage is not None
     assert result.usage.cached_tokens == 24
@@ -241,7 +191,7 @@ def test_chunk_without_anything_new_yields_no_delta() -> None:
 
 
 def test_stats_in_a_chunk() -> None:
-    deltas, acc = _run([chunk({"content": "a"}, "stop", stats={"tokens_per_second": 12.5})])
+    deltas, acc = accumulate([chunk({"content": "a"}, "stop", stats={"tokens_per_second": 12.5})])
     assert deltas[0].stats == {"tokens_per_second": 12.5}
     assert acc.result().stats == {"tokens_per_second": 12.5}
     assert acc.result().tokens_per_second == 12.5
@@ -252,7 +202,7 @@ def test_stats_in_a_chunk() -> None:
 def test_any_split_gives_the_same_result(stream: tuple[bytes, str, int], cuts: list[int]) -> None:
     data, text, n_calls = stream
     whole_content, whole_reasoning, whole = _read([data])
-    split_content, split_reasoning, split = _read(_split(data, cuts))
+    split_content, split_reasoning, split = _read(split_at(data, cuts))
     assert split == whole
     assert (split_content, split_reasoning) == (whole.content, whole.reasoning or "")
     assert (whole_content, whole_reasoning) == (whole.content, whole.reasoning or "")
@@ -278,7 +228,7 @@ def test_any_split_gives_the_same_result(stream: tuple[bytes, str, int], cuts: l
 def test_reader_raises_only_library_errors(parts: list[bytes], cuts: list[int]) -> None:
     reader = PROTOCOL.stream_reader()
     try:
-        for piece in _split(b"".join(parts), cuts):
+        for piece in split_at(b"".join(parts), cuts):
             reader.feed(piece)
         reader.finish()
     except LMStudioError as exc:
@@ -289,7 +239,7 @@ def test_reader_raises_only_library_errors(parts: list[bytes], cuts: list[int]) 
 
 
 async def test_stream_without_usage_is_fine(httpserver: HTTPServer, make_api: MakeApi) -> None:
-    _stream(httpserver, sse(chunk({"content": "a"}), chunk({}, "stop")))
+    serve_stream(httpserver, sse_body(chunk({"content": "a"}), chunk({}, "stop")))
     _, result = await make_api().stream(model="m")
     assert result.content == "a"
     assert result.usage is None
@@ -298,7 +248,9 @@ async def test_stream_without_usage_is_fine(httpserver: HTTPServer, make_api: Ma
 async def test_stream_answered_with_one_json_completion(
     httpserver: HTTPServer, make_api: MakeApi
 ) -> None:
-    httpserver.expect_request(CHAT).respond_with_json(_answer(content="<think>r</think>whole <"))
+    httpserver.expect_request(CHAT).respond_with_json(
+        answer_with(content="<think>r</think>whole <")
+    )
     deltas, result = await make_api().stream(model="m")
     assert "".join(d.content for d in deltas) == "whole <"
     assert (result.content, result.reasoning) == ("whole <", "r")
@@ -307,9 +259,9 @@ async def test_stream_answered_with_one_json_completion(
 
 
 async def test_stream_with_crlf_and_keep_alives(httpserver: HTTPServer, make_api: MakeApi) -> None:
-    body = sse(chunk({"content": "a"}), chunk({"content": "b"}), chunk({}, "stop"))
+    body = sse_body(chunk({"content": "a"}), chunk({"content": "b"}), chunk({}, "stop"))
     body = ": ping\n\n" + body.replace("\n", "\r\n")
-    _stream(httpserver, body)
+    serve_stream(httpserver, body)
     deltas, result = await make_api().stream(model="m")
     assert [d.content for d in deltas] == ["a", "b", ""]
     assert result.content == "ab"

@@ -22,11 +22,10 @@ from lmstudio_core.chat_request import (
     map_response_format,
 )
 from lmstudio_core.testing import FakeLMStudio
-
-MESSAGES = [{"role": "user", "content": "hi"}]
-
-
-OSLO_QUESTION = [{"role": "user", "content": "Weather in Oslo?"}]
+from tests.core.samples import (
+    MESSAGES,
+    OSLO_QUESTION,
+)
 
 
 def test_json_object_becomes_permissive_json_schema() -> None:

@@ -5,7 +5,6 @@ Streamed fragments merged by index, ids, arguments, parallel and malformed calls
 
 from __future__ import annotations
 
-import copy
 import json
 from typing import Any
 
@@ -14,74 +13,28 @@ from pytest_httpserver import HTTPServer
 
 from lmstudio_core import (
     AsyncLMStudioClient,
-    ChatDelta,
     LMStudioClient,
     parse_tool_arguments,
 )
-from lmstudio_core.accumulate import StreamAccumulator, parse_chat_completion
+from lmstudio_core.accumulate import parse_chat_completion
 from lmstudio_core.results import new_tool_call_id
 from lmstudio_core.testing import FakeLMStudio
-from tests.core.both_clients import USER, MakeApi, sent_bodies, sse
-from tests.core.lmstudio_bodies import (
-    CHAT_COMPLETION,
+from lmstudio_core.testing.replies import sse_body
+from tests.core.accumulator_runs import accumulate
+from tests.core.both_clients import USER, MakeApi
+from tests.core.samples import (
+    BARE_WEATHER_TOOL,
+    CHAT,
+    HI,
+    OSLO_QUESTION,
+    TIME_TOOL,
     TOOL_CALL_COMPLETION,
+    WEATHER_TOOL,
+    answer_with,
     chunk,
     usage_chunk,
 )
-
-
-def _run(
-    chunks: list[dict[str, Any]], *, parse_think_tags: bool = True
-) -> tuple[list[ChatDelta], StreamAccumulator]:
-    acc = StreamAccumulator(parse_think_tags=parse_think_tags)
-    deltas = [d for d in (acc.add_chunk(c) for c in chunks) if d is not None]
-    tail = acc.flush()
-    if tail is not None:
-        deltas.append(tail)
-    return deltas, acc
-
-
-def _with_message(**message: Any) -> dict[str, Any]:
-    body = copy.deepcopy(CHAT_COMPLETION)
-    body["choices"][0]["message"] = {"role": "assistant", **message}
-    return body
-
-
-CHAT = "/v1/chat/completions"
-
-
-def _answer(**message: Any) -> dict[str, Any]:
-    body = copy.deepcopy(CHAT_COMPLETION)
-    body["choices"][0]["message"] = {"role": "assistant", **message}
-    return body
-
-
-def _stream(httpserver: HTTPServer, body: str) -> None:
-    httpserver.expect_request(CHAT, method="POST").respond_with_data(
-        body, content_type="text/event-stream"
-    )
-
-
-OSLO_QUESTION = [{"role": "user", "content": "Weather in Oslo?"}]
-
-
-WEATHER_TOOL = {
-    "type": "function",
-    "function": {
-        "name": "get_weather",
-        "description": "Weather for a city.",
-        "parameters": {"type": "object", "properties": {"city": {"type": "string"}}},
-    },
-}
-
-
-TIME_TOOL = {"type": "function", "function": {"name": "get_time", "parameters": {"type": "object"}}}
-
-
-HI = [{"role": "user", "content": "Hi"}]
-
-
-BARE_WEATHER_TOOL = {"type": "function", "function": {"name": "get_weather", "parameters": {}}}
+from tests.support.httpserver_answers import sent_bodies, serve_stream
 
 
 def test_tool_calls_merged_by_index() -> None:
@@ -112,7 +65,7 @@ def test_tool_calls_merged_by_index() -> None:
         chunk({}, "tool_calls"),
         usage_chunk(),
     ]
-    deltas, acc = _run(chunks)
+    deltas, acc = accumulate(chunks)
     fragments = [tc for d in deltas for tc in d.tool_calls or []]
     assert [(f.index, f.id, f.name) for f in fragments] == [
         (0, "730116245", "get_weather"),
@@ -138,7 +91,7 @@ def test_empty_tool_call_ids_are_generated_once_per_call() -> None:
         chunk({"tool_calls": [{"index": 0, "id": "", "function": {"arguments": "}"}}]}),
         chunk({"tool_calls": [{"index": 1, "function": {"name": "g"}}]}),
     ]
-    deltas, acc = _run(chunks)
+    deltas, acc = accumulate(chunks)
     first_id = deltas[0].tool_calls[0].id  # type: ignore[index]
     assert first_id
     assert first_id.startswith("call_")
@@ -150,7 +103,9 @@ def test_empty_tool_call_ids_are_generated_once_per_call() -> None:
 
 
 def test_empty_arguments_mean_empty_object() -> None:
-    _, acc = _run([chunk({"tool_calls": [{"index": 0, "id": "1", "function": {"name": "ping"}}]})])
+    _, acc = accumulate(
+        [chunk({"tool_calls": [{"index": 0, "id": "1", "function": {"name": "ping"}}]})]
+    )
     call = acc.result().tool_calls[0]
     assert call.arguments == "{}"
     assert call.parsed_arguments() == ({}, None)
@@ -158,7 +113,7 @@ def test_empty_arguments_mean_empty_object() -> None:
 
 def test_object_arguments_are_serialised() -> None:
     raw = {"index": 0, "id": "1", "function": {"name": "f", "arguments": {"x": [1, 2]}}}
-    _, acc = _run([chunk({"tool_calls": [raw]})])
+    _, acc = accumulate([chunk({"tool_calls": [raw]})])
     assert json.loads(acc.result().tool_calls[0].arguments) == {"x": [1, 2]}
 
 
@@ -167,13 +122,13 @@ def test_name_arriving_after_the_first_fragment() -> None:
         chunk({"tool_calls": [{"index": 0, "id": "1", "function": {"arguments": "{}"}}]}),
         chunk({"tool_calls": [{"index": 0, "function": {"name": "late"}}]}),
     ]
-    deltas, acc = _run(chunks)
+    deltas, acc = accumulate(chunks)
     assert deltas[1].tool_calls[0].name == "late"  # type: ignore[index]
     assert acc.result().tool_calls[0].name == "late"
 
 
 def test_empty_tool_calls_list_means_none() -> None:
-    deltas, acc = _run([chunk({"content": "hi", "tool_calls": []}, "stop")])
+    deltas, acc = accumulate([chunk({"content": "hi", "tool_calls": []}, "stop")])
     assert deltas[0].tool_calls is None
     assert acc.result().tool_calls == []
 
@@ -188,7 +143,7 @@ def test_tool_call_answer_without_content() -> None:
 
 
 def test_several_tool_calls_empty_id_and_arguments() -> None:
-    body = _with_message(
+    body = answer_with(
         content="",
         tool_calls=[
             {"id": "", "type": "function", "function": {"name": "a", "arguments": ""}},
@@ -228,7 +183,7 @@ def test_new_tool_call_ids_are_unique() -> None:
 
 
 async def test_empty_tool_calls_list(httpserver: HTTPServer, make_api: MakeApi) -> None:
-    httpserver.expect_request(CHAT).respond_with_json(_answer(content="hi", tool_calls=[]))
+    httpserver.expect_request(CHAT).respond_with_json(answer_with(content="hi", tool_calls=[]))
     result = await make_api().call("chat", USER, model="m")
     assert result.tool_calls == []
     assert result.finish_reason == "stop"
@@ -245,16 +200,16 @@ async def test_streamed_tool_call_and_usage_chunk(
     httpserver: HTTPServer, make_api: MakeApi
 ) -> None:
     first = {"index": 0, "id": "730116245", "type": "function"}
-    _stream(
+    serve_stream(
         httpserver,
-        sse(
+        sse_body(
             chunk(
                 {"tool_calls": [{**first, "function": {"name": "get_weather", "arguments": ""}}]}
             ),
             chunk({"tool_calls": [{"index": 0, "function": {"arguments": '{"city":'}}]}),
             chunk({"tool_calls": [{"index": 0, "function": {"arguments": '"Oslo"}'}}]}),
             chunk({}, "tool_calls"),
-            usage_chunk(250, 31),
+            usage_chunk({"prompt_tokens": 250, "completion_tokens": 31, "total_tokens": 281}),
         ),
     )
     deltas, result = await make_api().stream(model="m")

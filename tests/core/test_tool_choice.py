@@ -20,8 +20,12 @@ from lmstudio_core.chat_request import (
     map_tool_choice,
 )
 from lmstudio_core.testing import FakeLMStudio
-
-MESSAGES = [{"role": "user", "content": "hi"}]
+from tests.core.samples import (
+    MESSAGES,
+    OSLO_QUESTION,
+    TIME_TOOL,
+    WEATHER_TOOL,
+)
 
 
 def _tool(name: str) -> dict[str, Any]:
@@ -32,22 +36,6 @@ def _tool(name: str) -> dict[str, Any]:
 
 
 TOOLS = [_tool("get_weather"), _tool("add")]
-
-
-OSLO_QUESTION = [{"role": "user", "content": "Weather in Oslo?"}]
-
-
-WEATHER_TOOL = {
-    "type": "function",
-    "function": {
-        "name": "get_weather",
-        "description": "Weather for a city.",
-        "parameters": {"type": "object", "properties": {"city": {"type": "string"}}},
-    },
-}
-
-
-TIME_TOOL = {"type": "function", "function": {"name": "get_time", "parameters": {"type": "object"}}}
 
 
 @pytest.mark.parametrize(
