@@ -1,4 +1,12 @@
-"""Scripted replies of the fake server, and how each is rendered as JSON or as an SSE stream.
+"""LM Studio's chat answer bodies, and the fake server's scripted replies built from them.
+
+`ChatBodies` builds the bodies LM Studio sends: a ``chat.completion``, the
+``chat.completion.chunk`` events of a stream, the trailing usage chunk; `sse_body` frames
+events as the text of an SSE stream. The fake server renders its replies with them, and so
+can a test that scripts another server (pytest-httpserver, a raw socket)::
+
+    bodies = ChatBodies(model="qwen/qwen3-4b")
+    stream = sse_body(bodies.chunk({"content": "Hi"}), bodies.chunk({}, "stop"))
 
 Every reply answers both a plain request (one ``chat.completion`` JSON body) and a streamed
 one (``chat.completion.chunk`` events the way LM Studio sends them). Rendering is pure: a
@@ -17,6 +25,7 @@ __all__ = [
     "CONTEXT_OVERFLOW_ERROR",
     "NO_MODELS_LOADED_ERROR",
     "Answer",
+    "ChatBodies",
     "ChatContext",
     "ErrorReply",
     "FakeToolCall",
@@ -27,6 +36,8 @@ __all__ = [
     "count_tokens",
     "chunk",
     "split_text",
+    "sse_body",
+    "sse_event",
     "tool_calls_of",
 ]
 
@@ -45,6 +56,87 @@ NO_MODELS_LOADED_ERROR = (
     "No models loaded. Please load a model in the developer page or use the 'lms load' command."
 )
 """LM Studio's answer when nothing is loaded and JIT loading is off."""
+
+
+def sse_event(event: Mapping[str, Any] | str) -> str:
+    """One SSE event: ``data: <event>`` and a blank line (dicts as JSON, strings as they are)."""
+    data = event if isinstance(event, str) else json.dumps(event)
+    return f"data: {data}\n\n"
+
+
+def sse_body(*events: Mapping[str, Any] | str, done: bool = True) -> str:
+    """A whole SSE stream: the events in order, then ``data: [DONE]`` when ``done``."""
+    return "".join(sse_event(e) for e in events) + (sse_event("[DONE]") if done else "")
+
+
+@dataclass(frozen=True)
+class ChatBodies:
+    """Builds LM Studio chat answer bodies that share one completion id, model and time."""
+
+    model: str = "fake-llm"
+    """Model id reported in every body (LM Studio also sends it as ``system_fingerprint``)."""
+    completion_id: str = "chatcmpl-fake"
+    """``chatcmpl-...`` id shared by the completion and every chunk."""
+    created: int = 1767225600
+    """Unix time of the answer."""
+    usage: Mapping[str, Any] = field(
+        default_factory=lambda: {"prompt_tokens": 12, "completion_tokens": 3, "total_tokens": 15}
+    )
+    """Usage reported when a call gives none."""
+
+    @classmethod
+    def of(cls, ctx: ChatContext) -> ChatBodies:
+        """The bodies of the answer to the request described by ``ctx``."""
+        return cls(model=ctx.model, completion_id=ctx.completion_id, created=ctx.created)
+
+    def _head(self, kind: str) -> dict[str, Any]:
+        return {
+            "id": self.completion_id,
+            "object": kind,
+            "created": self.created,
+            "model": self.model,
+        }
+
+    def completion(
+        self,
+        message: Mapping[str, Any],
+        *,
+        finish_reason: str | None = None,
+        usage: Mapping[str, Any] | None = None,
+        **fields: Any,
+    ) -> dict[str, Any]:
+        """A ``chat.completion`` whose assistant message has ``message``'s fields.
+
+        ``finish_reason`` defaults to ``tool_calls`` when the message has tool calls, else
+        ``stop``. ``fields`` are set at the top level last (``stats={...}``, ``timings=...``);
+        LM Studio's empty ``"stats": {}`` is sent unless replaced.
+        """
+        if finish_reason is None:
+            finish_reason = "tool_calls" if message.get("tool_calls") else "stop"
+        choice: dict[str, Any] = {"index": 0, "logprobs": None, "finish_reason": finish_reason}
+        choice["message"] = {"role": "assistant", **message}
+        return {
+            **self._head("chat.completion"),
+            "system_fingerprint": self.model,
+            "choices": [choice],
+            "usage": dict(self.usage if usage is None else usage),
+            "stats": {},
+            **fields,
+        }
+
+    def chunk(
+        self, delta: Mapping[str, Any], finish_reason: str | None = None, **fields: Any
+    ) -> dict[str, Any]:
+        """One ``chat.completion.chunk`` with a single choice; ``fields`` go to the top level."""
+        choice: dict[str, Any] = {"index": 0, "delta": dict(delta), "logprobs": None}
+        choice["finish_reason"] = finish_reason
+        head = self._head("chat.completion.chunk")
+        return {**head, "system_fingerprint": self.model, "choices": [choice], **fields}
+
+    def usage_chunk(self, usage: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """The trailing chunk with empty ``choices`` that carries usage (``include_usage``)."""
+        usage = dict(self.usage if usage is None else usage)
+        return {**self._head("chat.completion.chunk"), "choices": [], "usage": usage}
 
 
 def count_tokens(text: str) -> int:
@@ -206,18 +298,12 @@ class MessageReply(Reply):
             }
             for c, call_id in zip(self.tool_calls, self._ids(ctx), strict=True)
         ]
-        return {
-            "id": ctx.completion_id,
-            "object": "chat.completion",
-            "created": ctx.created,
-            "model": ctx.model,
-            "system_fingerprint": ctx.model,
-            "choices": [
-                {"index": 0, "logprobs": None, "finish_reason": self._finish(), "message": message}
-            ],
-            "usage": self._usage(ctx),
-            "stats": dict(self.stats),
-        }
+        return ChatBodies.of(ctx).completion(
+            message,
+            finish_reason=self._finish(),
+            usage=self._usage(ctx),
+            stats=dict(self.stats),
+        )
 
     def _events(self, ctx: ChatContext) -> tuple[Any, ...]:
         events: list[Any] = []
@@ -239,16 +325,7 @@ class MessageReply(Reply):
                 events.append(chunk(ctx, {"role": "assistant", "tool_calls": [fragment]}))
         events.append(chunk(ctx, {}, finish_reason=self._finish()))
         if ctx.include_usage:
-            events.append(
-                {
-                    "id": ctx.completion_id,
-                    "object": "chat.completion.chunk",
-                    "created": ctx.created,
-                    "model": ctx.model,
-                    "choices": [],
-                    "usage": self._usage(ctx),
-                }
-            )
+            events.append(ChatBodies.of(ctx).usage_chunk(self._usage(ctx)))
         events.append("[DONE]")
         return tuple(events)
 
@@ -257,14 +334,7 @@ def chunk(
     ctx: ChatContext, delta: dict[str, Any], *, finish_reason: str | None = None
 ) -> dict[str, Any]:
     """One ``chat.completion.chunk`` with a single choice carrying ``delta``."""
-    return {
-        "id": ctx.completion_id,
-        "object": "chat.completion.chunk",
-        "created": ctx.created,
-        "model": ctx.model,
-        "system_fingerprint": ctx.model,
-        "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish_reason}],
-    }
+    return ChatBodies.of(ctx).chunk(delta, finish_reason)
 
 
 @dataclass(frozen=True)

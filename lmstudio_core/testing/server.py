@@ -15,7 +15,7 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from lmstudio_core.testing.replies import Answer
+from lmstudio_core.testing.replies import Answer, sse_event
 
 __all__ = ["App", "BackgroundServer"]
 
@@ -63,8 +63,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Transfer-Encoding", "chunked")
         self.end_headers()
         for event in answer.events or ():
-            data = event if isinstance(event, str) else json.dumps(event)
-            piece = f"data: {data}\n\n".encode()
+            piece = sse_event(event).encode()
             self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
             self.wfile.flush()
         self.wfile.write(b"0\r\n\r\n")

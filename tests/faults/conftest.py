@@ -7,20 +7,11 @@ from collections.abc import Iterator
 import pytest
 
 from lmstudio_core import resilience
-from tests.faults.paths import ADAPTER_PATHS, CORE_PATHS, Path, adapter_available
+from tests.faults.paths import ADAPTER_PATHS, CORE_PATHS, Path
 
 
 def _params(paths: list[Path]) -> list[object]:
-    return [
-        pytest.param(
-            p,
-            id=p.name,
-            marks=pytest.mark.skipif(
-                not adapter_available(p.requires), reason=f"{p.requires} not written yet"
-            ),
-        )
-        for p in paths
-    ]
+    return [pytest.param(p, id=p.name) for p in paths]
 
 
 ALL = CORE_PATHS + ADAPTER_PATHS

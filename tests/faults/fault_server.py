@@ -20,6 +20,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from lmstudio_core.testing.replies import ChatBodies, sse_event
+
 __all__ = [
     "Conn",
     "FaultServer",
@@ -141,54 +143,30 @@ def reply(
     return script
 
 
+BODIES = ChatBodies(
+    model="m",
+    completion_id="chatcmpl-fault",
+    usage={"prompt_tokens": 3, "completion_tokens": 2, "total_tokens": 5},
+)
+"""The answers of the fault server (built by ``lmstudio_core.testing.replies``)."""
+
+
 def chat_completion(content: str = "hello", *, finish_reason: str = "stop") -> dict[str, Any]:
-    """A non-streamed OpenAI chat completion body."""
-    return {
-        "id": "chatcmpl-fault",
-        "object": "chat.completion",
-        "model": "m",
-        "choices": [
-            {
-                "index": 0,
-                "message": {"role": "assistant", "content": content},
-                "finish_reason": finish_reason,
-            }
-        ],
-        "usage": {"prompt_tokens": 3, "completion_tokens": 2, "total_tokens": 5},
-    }
+    """A non-streamed chat completion whose answer is ``content``."""
+    return BODIES.completion({"content": content}, finish_reason=finish_reason)
 
 
 def content_chunk(text: str) -> dict[str, Any]:
     """One streamed chunk carrying ``text``."""
-    return {
-        "id": "chatcmpl-fault",
-        "object": "chat.completion.chunk",
-        "model": "m",
-        "choices": [{"index": 0, "delta": {"content": text}, "finish_reason": None}],
-    }
+    return BODIES.chunk({"content": text})
 
 
-FINISH_CHUNK: dict[str, Any] = {
-    "id": "chatcmpl-fault",
-    "object": "chat.completion.chunk",
-    "model": "m",
-    "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}],
-}
-USAGE_CHUNK: dict[str, Any] = {
-    "id": "chatcmpl-fault",
-    "object": "chat.completion.chunk",
-    "model": "m",
-    "choices": [],
-    "usage": {"prompt_tokens": 3, "completion_tokens": 2, "total_tokens": 5},
-}
+FINISH_CHUNK: dict[str, Any] = BODIES.chunk({}, "stop")
+USAGE_CHUNK: dict[str, Any] = BODIES.usage_chunk()
 
 
 def _event(item: bytes | str | dict[str, Any]) -> bytes:
-    if isinstance(item, bytes):
-        return item
-    if isinstance(item, str):
-        return f"data: {item}\n\n".encode()
-    return f"data: {json.dumps(item)}\n\n".encode()
+    return item if isinstance(item, bytes) else sse_event(item).encode()
 
 
 def sse_pieces(
@@ -266,7 +244,7 @@ def sse(
     if finish:
         body += [_event(FINISH_CHUNK), _event(USAGE_CHUNK)]
     if done:
-        body.append(b"data: [DONE]\n\n")
+        body.append(_event("[DONE]"))
     return sse_pieces(body, then=then, delay=delay, gap=gap, close_after=close_after, linger=linger)
 
 

@@ -1,15 +1,15 @@
 """Every way a caller can ask for a chat answer, driven the same way under a hard deadline.
 
-A *path* is one public entry point (core sync/async, chat/stream; the adapters once they exist).
-`drive` runs it in a worker thread (async paths in their own event loop there) and fails the
-test if it has not returned within the deadline, so a hang is a test failure, never a stuck
-suite. The `Outcome` records what the caller saw: streamed pieces, the final text, the error.
+A *path* is one public entry point: core, LangChain or LlamaIndex; sync or async; plain or
+streamed. `drive` runs it in a worker thread (async paths in their own event loop there) and
+fails the test if it has not returned within the deadline, so a hang is a test failure, never
+a stuck suite. The `Outcome` records what the caller saw: streamed pieces, the final text,
+the error.
 """
 
 from __future__ import annotations
 
 import asyncio
-import importlib
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,7 +19,7 @@ import pytest
 
 from lmstudio_core import AsyncLMStudioClient, LMStudioClient
 
-__all__ = ["ADAPTER_PATHS", "CORE_PATHS", "Outcome", "Path", "adapter_available", "drive"]
+__all__ = ["ADAPTER_PATHS", "CORE_PATHS", "Outcome", "Path", "drive"]
 
 MESSAGES = [{"role": "user", "content": "hi"}]
 CORE_DEFAULTS: dict[str, Any] = {"retry_backoff": 0.01, "retry_max_backoff": 0.05}
@@ -62,7 +62,6 @@ class Path:
     stream: bool
     is_async: bool
     runner: Runner
-    requires: str | None = None
 
     def __repr__(self) -> str:
         return self.name
@@ -231,26 +230,15 @@ CORE_PATHS = [
     Path("core.achat_stream", True, True, _core_async_stream),
 ]
 ADAPTER_PATHS = [
-    Path("langchain.invoke", False, False, _lc_invoke, "langchain_lmstudio:ChatLMStudio"),
-    Path("langchain.stream", True, False, _lc_stream, "langchain_lmstudio:ChatLMStudio"),
-    Path("langchain.ainvoke", False, True, _lc_ainvoke, "langchain_lmstudio:ChatLMStudio"),
-    Path("langchain.astream", True, True, _lc_astream, "langchain_lmstudio:ChatLMStudio"),
-    Path("llama_index.chat", False, False, _li_chat, "llama_index_lmstudio:LMStudio"),
-    Path("llama_index.stream_chat", True, False, _li_stream, "llama_index_lmstudio:LMStudio"),
-    Path("llama_index.achat", False, True, _li_achat, "llama_index_lmstudio:LMStudio"),
-    Path("llama_index.astream_chat", True, True, _li_astream, "llama_index_lmstudio:LMStudio"),
+    Path("langchain.invoke", False, False, _lc_invoke),
+    Path("langchain.stream", True, False, _lc_stream),
+    Path("langchain.ainvoke", False, True, _lc_ainvoke),
+    Path("langchain.astream", True, True, _lc_astream),
+    Path("llama_index.chat", False, False, _li_chat),
+    Path("llama_index.stream_chat", True, False, _li_stream),
+    Path("llama_index.achat", False, True, _li_achat),
+    Path("llama_index.astream_chat", True, True, _li_astream),
 ]
-
-
-def adapter_available(requires: str | None) -> bool:
-    """Whether the adapter class a path needs can be imported."""
-    if requires is None:
-        return True
-    module, _, name = requires.partition(":")
-    try:
-        return hasattr(importlib.import_module(module), name)
-    except ImportError:
-        return False
 
 
 def drive(path: Path, base_url: str, *, deadline: float = 10.0, **opts: Any) -> Outcome:

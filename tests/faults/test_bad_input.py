@@ -8,7 +8,7 @@ import pytest
 
 from lmstudio_core import ContextLengthExceededError, InvalidRequestError, LMStudioClient
 from tests.faults.fault_server import fault_server, reply, sse
-from tests.faults.paths import Path, adapter_available, drive
+from tests.faults.paths import Path, drive
 
 BAD_OPTIONS = [
     pytest.param({"max_tokens": -5}, "max_tokens", id="negative-max_tokens"),
@@ -107,21 +107,11 @@ def test_core_keeps_unparseable_tool_arguments_verbatim() -> None:
     assert result.tool_calls[0].arguments == BROKEN_ARGS
 
 
-needs_langchain = pytest.mark.skipif(
-    not adapter_available("langchain_lmstudio:ChatLMStudio"), reason="adapter not written yet"
-)
-needs_llama_index = pytest.mark.skipif(
-    not adapter_available("llama_index_lmstudio:LMStudio"), reason="adapter not written yet"
-)
-
-
-@needs_langchain
 @pytest.mark.parametrize("stream", [False, True], ids=["invoke", "stream"])
 def test_langchain_bad_tool_json_becomes_invalid_tool_calls(stream: bool) -> None:
     _langchain_invalid_tool_call(stream, BROKEN_ARGS)
 
 
-@needs_langchain
 def test_langchain_truncated_tool_json_is_invalid_on_invoke() -> None:
     _langchain_invalid_tool_call(False, TRUNCATED_ARGS)
 
@@ -155,7 +145,6 @@ def _langchain_invalid_tool_call(stream: bool, arguments: str) -> None:
     assert invalid["id"] == "call_1"
 
 
-@needs_llama_index
 @pytest.mark.parametrize(
     "arguments",
     [

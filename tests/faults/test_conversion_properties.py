@@ -15,7 +15,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.faults.fault_server import FaultServer, chat_completion, fault_server, reply
-from tests.faults.paths import adapter_available
 
 TEXT = st.text(min_size=1, max_size=40)
 NAME = st.from_regex(r"[a-z][a-z0-9_]{0,15}", fullmatch=True)
@@ -61,9 +60,6 @@ def langchain_turns(draw: st.DrawFn) -> list[Any]:
     return turns
 
 
-@pytest.mark.skipif(
-    not adapter_available("langchain_lmstudio:ChatLMStudio"), reason="adapter not written yet"
-)
 @EXAMPLES
 @given(turns=langchain_turns())
 def test_langchain_conversation_reaches_the_wire_intact(
@@ -91,9 +87,6 @@ def test_langchain_conversation_reaches_the_wire_intact(
             assert wire["tool_call_id"] == turn.tool_call_id
 
 
-@pytest.mark.skipif(
-    not adapter_available("llama_index_lmstudio:LMStudio"), reason="adapter not written yet"
-)
 @EXAMPLES
 @given(
     turns=st.lists(

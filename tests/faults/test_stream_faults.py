@@ -24,7 +24,7 @@ from tests.faults.fault_server import (
     sse,
     sse_pieces,
 )
-from tests.faults.paths import Path, adapter_available, drive
+from tests.faults.paths import Path, drive
 
 CHAT = "/chat/completions"
 
@@ -153,9 +153,6 @@ def test_plain_call_after_a_closed_stream_connection(core_path: Path) -> None:
     assert server.count(CHAT) == 4
 
 
-@pytest.mark.skipif(
-    not adapter_available("langchain_lmstudio:ChatLMStudio"), reason="adapter not written yet"
-)
 @pytest.mark.parametrize("is_async", [False, True], ids=["invoke", "ainvoke"])
 def test_langchain_streaming_invoke_keeps_partial_and_never_retries(is_async: bool) -> None:
     from langchain_lmstudio import ChatLMStudio

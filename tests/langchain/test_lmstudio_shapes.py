@@ -12,15 +12,14 @@ from pydantic import BaseModel
 from pytest_httpserver import HTTPServer
 
 from langchain_lmstudio import ChatLMStudio
-from tests.langchain.lmstudio_fixtures import (
+from tests.langchain.lmstudio_answers import (
     MODEL,
     USAGE_CHUNK,
     chunk,
     completion,
     lmstudio_validator,
-    serve_chat,
-    serve_stream,
 )
+from tests.support.httpserver_answers import serve_chat, serve_events
 
 
 class City(BaseModel):
@@ -95,7 +94,7 @@ def test_reasoning_invoke(httpserver: HTTPServer, llm: ChatLMStudio, form: str) 
 @pytest.mark.parametrize("form", sorted(REASONING_STREAMS))
 def test_reasoning_stream(httpserver: HTTPServer, llm: ChatLMStudio, form: str) -> None:
     deltas = REASONING_STREAMS[form]
-    serve_stream(httpserver, *(chunk(d) for d in deltas), chunk({}, "stop"), USAGE_CHUNK)
+    serve_events(httpserver, *(chunk(d) for d in deltas), chunk({}, "stop"), USAGE_CHUNK)
     chunks = list(llm.stream("Capital of France?"))
     assert any(c.additional_kwargs.get("reasoning_content") for c in chunks[:-1])
     full = _sum(chunks)
@@ -106,7 +105,7 @@ def test_reasoning_stream(httpserver: HTTPServer, llm: ChatLMStudio, form: str) 
 
 async def test_reasoning_astream(httpserver: HTTPServer, llm: ChatLMStudio) -> None:
     deltas = REASONING_STREAMS["think_tags"]
-    serve_stream(httpserver, *(chunk(d) for d in deltas), chunk({}, "stop"), USAGE_CHUNK)
+    serve_events(httpserver, *(chunk(d) for d in deltas), chunk({}, "stop"), USAGE_CHUNK)
     full = _sum([c async for c in llm.astream("Capital of France?")])
     assert full.content == "Paris."
     assert full.additional_kwargs["reasoning_content"] == "The capital is Paris."
@@ -117,7 +116,7 @@ def test_stream_sum_equals_invoke(httpserver: HTTPServer, llm: ChatLMStudio) -> 
     invoked = llm.invoke("q")
     httpserver.clear()
     deltas = REASONING_STREAMS["reasoning_content"]
-    serve_stream(httpserver, *(chunk(d) for d in deltas), chunk({}, "stop"), USAGE_CHUNK)
+    serve_events(httpserver, *(chunk(d) for d in deltas), chunk({}, "stop"), USAGE_CHUNK)
     streamed = _sum(list(llm.stream("q")))
     assert streamed.content == invoked.content
     assert streamed.additional_kwargs == invoked.additional_kwargs
@@ -137,7 +136,7 @@ def test_reasoning_as_v1_content_blocks(httpserver: HTTPServer) -> None:
     ]
     httpserver.clear()
     deltas = REASONING_STREAMS["reasoning"]
-    serve_stream(httpserver, *(chunk(d) for d in deltas), chunk({}, "stop"), USAGE_CHUNK)
+    serve_events(httpserver, *(chunk(d) for d in deltas), chunk({}, "stop"), USAGE_CHUNK)
     full = _sum(list(llm.stream("Capital of France?")))
     blocks = [
         (block["type"], block.get("reasoning") or block.get("text")) for block in full.content
@@ -171,7 +170,7 @@ def test_stats_in_response_metadata(httpserver: HTTPServer, llm: ChatLMStudio) -
     assert llm.invoke("hi").response_metadata["stats"] == stats
     httpserver.clear()
     usage_with_stats = {**USAGE_CHUNK, "stats": stats}
-    serve_stream(httpserver, chunk({"content": "Hi."}), chunk({}, "stop"), usage_with_stats)
+    serve_events(httpserver, chunk({"content": "Hi."}), chunk({}, "stop"), usage_with_stats)
     chunks = list(llm.stream("hi"))
     assert chunks[-1].response_metadata["stats"] == stats
     assert [c for c in chunks if "stats" in c.response_metadata] == [chunks[-1]]
@@ -216,7 +215,7 @@ def test_malformed_streamed_arguments_become_invalid(
     first = {"index": 0, "id": "7", "type": "function", "function": {"name": "get_weather"}}
     first["function"]["arguments"] = '{"city": '
     rest = {"index": 0, "function": {"arguments": "Par}"}}
-    serve_stream(
+    serve_events(
         httpserver,
         chunk({"role": "assistant", "tool_calls": [first]}),
         chunk({"tool_calls": [rest]}),

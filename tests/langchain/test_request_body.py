@@ -15,14 +15,8 @@ from pytest_httpserver import HTTPServer
 
 from langchain_lmstudio import ChatLMStudio, LMStudioEmbeddings
 from lmstudio_core import InvalidRequestError
-from tests.langchain.lmstudio_fixtures import (
-    MODEL,
-    USAGE_CHUNK,
-    chunk,
-    completion,
-    serve_chat,
-    serve_stream,
-)
+from tests.langchain.lmstudio_answers import MODEL, USAGE_CHUNK, chunk, completion
+from tests.support.httpserver_answers import serve_chat, serve_events
 
 SECRET = "sk-lm-very-secret-token"
 
@@ -94,7 +88,7 @@ def test_per_call_model_and_stop_override(httpserver: HTTPServer) -> None:
 
 
 def test_stream_body_asks_for_usage(httpserver: HTTPServer) -> None:
-    serve_stream(httpserver, chunk({"content": "Hi."}), chunk({}, "stop"), USAGE_CHUNK)
+    serve_events(httpserver, chunk({"content": "Hi."}), chunk({}, "stop"), USAGE_CHUNK)
     llm = ChatLMStudio(model=MODEL, base_url=httpserver.url_for("/v1"), cache_prompt=False)
     chunks = list(llm.stream("hi"))
     body = _bodies(httpserver)[0]
@@ -113,7 +107,7 @@ def test_stream_body_asks_for_usage(httpserver: HTTPServer) -> None:
 
 
 def test_streaming_field_streams_invoke(httpserver: HTTPServer) -> None:
-    serve_stream(httpserver, chunk({"content": "Hel"}), chunk({"content": "lo."}), USAGE_CHUNK)
+    serve_events(httpserver, chunk({"content": "Hel"}), chunk({"content": "lo."}), USAGE_CHUNK)
     llm = ChatLMStudio(model=MODEL, base_url=httpserver.url_for("/v1"), streaming=True)
     message = llm.invoke("hi")
     assert message.content == "Hello."

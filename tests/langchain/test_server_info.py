@@ -10,7 +10,8 @@ from werkzeug import Response
 
 from langchain_lmstudio import ChatLMStudio, LMStudioEmbeddings
 from lmstudio_core import BadRequestError, ModelNotFoundError
-from tests.langchain.lmstudio_fixtures import completion, model_v1, models_v1, serve_chat
+from tests.langchain.lmstudio_answers import completion, model_v1, models_v1
+from tests.support.httpserver_answers import serve_chat
 
 EMBED = "text-embedding-nomic-embed-text-v1.5"
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import json
 import time
 from collections.abc import Iterator
 
@@ -12,7 +11,8 @@ from llama_index.core.base.llms.types import ChatMessage
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from tests.llama_index._fixtures import chunk, make_llm
+from lmstudio_core.testing.replies import sse_event
+from tests.llama_index.lmstudio_answers import chunk, make_llm
 
 CHUNKS = 5
 
@@ -20,9 +20,9 @@ CHUNKS = 5
 def _slow_stream(request: Request) -> Response:
     def body() -> Iterator[bytes]:
         for i in range(CHUNKS):
-            yield f"data: {json.dumps(chunk({'content': f'w{i} '}))}\n\n".encode()
+            yield sse_event(chunk({"content": f"w{i} "})).encode()
             time.sleep(0.1)
-        yield f"data: {json.dumps(chunk({}, 'stop'))}\n\ndata: [DONE]\n\n".encode()
+        yield (sse_event(chunk({}, "stop")) + sse_event("[DONE]")).encode()
 
     return Response(body(), mimetype="text/event-stream")
 

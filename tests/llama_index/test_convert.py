@@ -16,7 +16,8 @@ from pytest_httpserver import HTTPServer
 
 from llama_index_lmstudio._convert import StreamState, to_wire_messages, tool_selections
 from lmstudio_core import ChatDelta, ChatResult, ToolCall, ToolCallDelta
-from tests.llama_index._fixtures import completion, make_llm, serve_chat
+from tests.llama_index.lmstudio_answers import completion, make_llm
+from tests.support.httpserver_answers import serve_chat
 
 
 def test_roles_are_mapped_to_what_lm_studio_accepts() -> None:

@@ -19,15 +19,9 @@ from pytest_httpserver import HTTPServer
 
 from llama_index_lmstudio import LMStudio, LMStudioEmbedding
 from lmstudio_core import ModelNotFoundError
-from tests.llama_index._fixtures import (
-    chunk,
-    completion,
-    make_llm,
-    sent_bodies,
-    serve_chat,
-    serve_stream,
-    sse,
-)
+from lmstudio_core.testing.replies import sse_body
+from tests.llama_index.lmstudio_answers import chunk, completion, make_llm, usage_chunk
+from tests.support.httpserver_answers import sent_bodies, serve_chat, serve_stream
 
 HI = [ChatMessage(role="user", content="hi")]
 WIRE_KEYS = {"role", "content", "tool_calls", "tool_call_id"}
@@ -177,7 +171,7 @@ def test_options_and_additional_kwargs_at_top_level(httpserver: HTTPServer) -> N
 
 
 def test_stream_sends_the_same_options_and_asks_for_usage(httpserver: HTTPServer) -> None:
-    serve_stream(httpserver, sse(chunk({"content": "a"}), chunk({}, "stop")))
+    serve_stream(httpserver, sse_body(chunk({"content": "a"}), chunk({}, "stop"), usage_chunk()))
     llm = make_llm(httpserver, ttl=60, top_k=5, additional_kwargs={"cache_prompt": False})
     list(llm.stream_chat(HI))
     (body,) = sent_bodies(httpserver)
@@ -225,7 +219,9 @@ def test_reasoning_forms_in_chat(httpserver: HTTPServer, message: dict[str, str]
 async def test_reasoning_forms_in_streams(
     httpserver: HTTPServer, deltas: list[dict[str, str]]
 ) -> None:
-    body = sse(*(chunk(d) for d in deltas), chunk({"content": "Paris."}), chunk({}, "stop"))
+    body = sse_body(
+        *(chunk(d) for d in deltas), chunk({"content": "Paris."}), chunk({}, "stop"), usage_chunk()
+    )
     serve_stream(httpserver, body)
     serve_stream(httpserver, body)
     llm = make_llm(httpserver)
@@ -269,7 +265,7 @@ def test_stats_in_stream(httpserver: HTTPServer) -> None:
         "usage": {"prompt_tokens": 1, "completion_tokens": 2, "total_tokens": 3},
         "stats": stats,
     }
-    serve_stream(httpserver, sse(chunk({"content": "a"}), chunk({}, "stop"), last, usage=False))
+    serve_stream(httpserver, sse_body(chunk({"content": "a"}), chunk({}, "stop"), last))
     responses = list(make_llm(httpserver).stream_chat(HI))
     assert responses[-1].additional_kwargs["stats"] == stats
     assert responses[-1].additional_kwargs["total_tokens"] == 3
@@ -374,13 +370,14 @@ def test_streamed_parallel_tool_calls_are_accumulated(httpserver: HTTPServer) ->
             out.update(id=fields["id"], type="function")
         return out
 
-    body = sse(
+    body = sse_body(
         chunk({"tool_calls": [frag(0, id="1", name="a", arguments="")]}),
         chunk({"tool_calls": [frag(0, arguments='{"city": ')]}),
         chunk({"tool_calls": [frag(1, id="2", name="b", arguments='{"city"')]}),
         chunk({"tool_calls": [frag(0, arguments='"X"}')]}),
         chunk({"tool_calls": [frag(1, arguments=': "Y"}')]}),
         chunk({}, "tool_calls"),
+        usage_chunk(),
     )
     serve_stream(httpserver, body)
     llm = make_llm(httpserver)

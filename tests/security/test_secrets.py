@@ -16,7 +16,7 @@ from tests.faults.fault_server import (
     sse,
     stall,
 )
-from tests.faults.paths import Path, adapter_available, drive
+from tests.faults.paths import Path, drive
 from tests.security.conftest import TOKEN, everything_about
 
 
@@ -111,15 +111,6 @@ def test_echoed_token_is_redacted_from_error_body(core_pair: Path) -> None:
     assert "***" in str(out.error)
 
 
-needs_langchain = pytest.mark.skipif(
-    not adapter_available("langchain_lmstudio:ChatLMStudio"), reason="adapter not written yet"
-)
-needs_llama_index = pytest.mark.skipif(
-    not adapter_available("llama_index_lmstudio:LMStudio"), reason="adapter not written yet"
-)
-
-
-@needs_langchain
 def test_langchain_tracing_metadata_and_dumps_hide_the_token() -> None:
     from langchain_core.callbacks import BaseCallbackHandler
     from langchain_core.load import dumpd, dumps
@@ -157,7 +148,6 @@ def test_langchain_tracing_metadata_and_dumps_hide_the_token() -> None:
         assert TOKEN not in text
 
 
-@needs_llama_index
 def test_llama_index_dumps_hide_the_token() -> None:
     from llama_index.core.llms import ChatMessage
 

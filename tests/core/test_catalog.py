@@ -1,4 +1,4 @@
-"""Catalog parsers for every endpoint shape, /props, and picking the default model."""
+"""Catalog parsers for every endpoint shape, ``/props``, and picking the default model."""
 
 from __future__ import annotations
 
@@ -14,13 +14,17 @@ from lmstudio_core.catalog import (
     parse_models_openai,
     pick_default_model,
 )
-from tests.unit.lmstudio_bodies import (
+from tests.core.samples import (
     API_V0_MODELS,
     API_V1_MODELS,
     LLAMA_CPP_MODELS,
     OPENAI_MODELS,
     UNEXPECTED_ENDPOINT,
 )
+
+
+def _m(model_id: str, kind: str = "llm", state: str | None = "loaded") -> ModelInfo:
+    return ModelInfo(id=model_id, type=kind, state=state)  # type: ignore[arg-type]
 
 
 def test_api_v1_models() -> None:
@@ -161,10 +165,6 @@ def test_malformed_entries_are_skipped() -> None:
 )
 def test_context_length_from_props(body: object, expected: int | None) -> None:
     assert context_length_from_props(body) == expected
-
-
-def _m(model_id: str, kind: str = "llm", state: str | None = "loaded") -> ModelInfo:
-    return ModelInfo(id=model_id, type=kind, state=state)  # type: ignore[arg-type]
 
 
 def test_pick_default_single_loaded() -> None:

@@ -1,13 +1,18 @@
-"""The model catalog: /api/v1/models, the fallbacks, and what is derived from it."""
+"""The model catalog on the wire: ``/api/v1/models``, the fallbacks, and what is derived from it."""
 
 from __future__ import annotations
 
 import pytest
 from pytest_httpserver import HTTPServer
 
-from lmstudio_core import InvalidResponseError, ModelNotFoundError
-from tests.protocol.conftest import USER, MakeApi, paths, sent_bodies
-from tests.unit.lmstudio_bodies import (
+from lmstudio_core import (
+    InvalidResponseError,
+    LMStudioClient,
+    ModelNotFoundError,
+)
+from lmstudio_core.testing import FakeLMStudio, FakeModel
+from tests.core.both_clients import USER, MakeApi
+from tests.core.samples import (
     API_V0_MODELS,
     API_V1_MODELS,
     CHAT_COMPLETION,
@@ -15,6 +20,7 @@ from tests.unit.lmstudio_bodies import (
     OPENAI_MODELS,
     UNEXPECTED_ENDPOINT,
 )
+from tests.support.httpserver_answers import request_paths, sent_bodies
 
 NOT_FOUND = {"error": {"message": "File Not Found", "type": "not_found_error", "code": 404}}
 
@@ -26,7 +32,7 @@ async def test_api_v1_models(httpserver: HTTPServer, make_api: MakeApi) -> None:
         ("qwen/qwen3-4b-2507", "llm", 8192),
         ("text-embedding-nomic-embed-text-v1.5", "embeddings", 2048),
     ]
-    assert paths(httpserver) == ["GET /api/v1/models"]
+    assert request_paths(httpserver) == ["GET /api/v1/models"]
 
 
 async def test_v1_404_falls_back_to_v0(httpserver: HTTPServer, make_api: MakeApi) -> None:
@@ -38,9 +44,9 @@ async def test_v1_404_falls_back_to_v0(httpserver: HTTPServer, make_api: MakeApi
         ("google/gemma-3-4b", "loaded", 12918),
         ("text-embedding-nomic-embed-text-v1.5", "not-loaded", 2048),
     ]
-    assert paths(httpserver) == ["GET /api/v1/models", "GET /api/v0/models"]
+    assert request_paths(httpserver) == ["GET /api/v1/models", "GET /api/v0/models"]
     await api.call("list_models")  # the endpoint that answered is remembered
-    assert paths(httpserver)[2:] == ["GET /api/v0/models"]
+    assert request_paths(httpserver)[2:] == ["GET /api/v0/models"]
 
 
 async def test_v1_unexpected_endpoint_200_falls_back(
@@ -50,7 +56,7 @@ async def test_v1_unexpected_endpoint_200_falls_back(
     httpserver.expect_request("/api/v0/models").respond_with_json(API_V0_MODELS)
     models = await make_api().call("list_models")
     assert models[0].id == "google/gemma-3-4b"
-    assert paths(httpserver) == ["GET /api/v1/models", "GET /api/v0/models"]
+    assert request_paths(httpserver) == ["GET /api/v1/models", "GET /api/v0/models"]
 
 
 async def test_plain_v1_models_without_created(httpserver: HTTPServer, make_api: MakeApi) -> None:
@@ -97,7 +103,7 @@ async def test_context_length_from_llama_cpp_props(
         {"default_generation_settings": {"n_ctx": 2048}}
     )
     assert await make_api().call("context_length") == 2048
-    assert paths(httpserver)[-1] == "GET /props"
+    assert request_paths(httpserver)[-1] == "GET /props"
 
 
 async def test_llama_cpp_models_meta(httpserver: HTTPServer, make_api: MakeApi) -> None:
@@ -116,7 +122,7 @@ async def test_chat_without_model_uses_the_loaded_one(
     await api.call("chat", USER)
     await api.call("chat", USER)
     assert [b["model"] for b in sent_bodies(httpserver)] == ["qwen/qwen3-4b-2507"] * 2
-    assert paths(httpserver).count("GET /api/v1/models") == 1
+    assert request_paths(httpserver).count("GET /api/v1/models") == 1
 
 
 async def test_default_model_when_nothing_is_loaded(
@@ -128,3 +134,27 @@ async def test_default_model_when_nothing_is_loaded(
         await make_api().call("chat", USER)
     assert info.value.available_models == ["qwen/qwen3-4b-2507"]
     assert sent_bodies(httpserver) == []
+
+
+def test_catalog(client: LMStudioClient, fake_lmstudio: FakeLMStudio) -> None:
+    models = client.list_models()
+    assert [(m.id, m.type, m.is_loaded) for m in models] == [
+        ("fake-llm", "llm", True),
+        ("fake-embed", "embeddings", True),
+    ]
+    assert models[0].supports_tools is True
+    assert client.context_length("fake-llm") == 4096
+    assert client.default_model() == "fake-llm"
+    assert client.default_model(embeddings=True) == "fake-embed"
+    assert fake_lmstudio.requests[0].path == "/api/v1/models"
+
+
+def test_catalog_with_several_loaded_models() -> None:
+    models = [FakeModel("a"), FakeModel("b", context_length=8192)]
+    with (
+        FakeLMStudio(models=models) as fake,
+        LMStudioClient(base_url=fake.base_url, verify=False) as client,
+    ):
+        with pytest.raises(ModelNotFoundError, match="Several"):
+            client.default_model()
+        assert client.context_length("b") == 8192

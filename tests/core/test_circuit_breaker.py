@@ -1,11 +1,22 @@
-"""Retry decisions, backoff and the circuit breaker, with injected randomness and clock."""
+"""The circuit breaker: closed, open, half-open, shared per base URL.
+
+Refused connections never open it.
+"""
 
 from __future__ import annotations
 
-import pytest
+import socket
 
-from lmstudio_core import CircuitOpenError
-from lmstudio_core.resilience import RETRYABLE_STATUS, CircuitBreaker, RetryPolicy, breaker_for
+import pytest
+from pytest_httpserver import HTTPServer
+
+from lmstudio_core import (
+    CircuitOpenError,
+    LMStudioConnectionError,
+    ServerError,
+)
+from lmstudio_core.resilience import CircuitBreaker, breaker_for
+from tests.core.both_clients import USER, MakeApi
 
 
 class FakeClock:
@@ -14,46 +25,6 @@ class FakeClock:
 
     def __call__(self) -> float:
         return self.now
-
-
-@pytest.mark.parametrize("status", [408, 429, 500, 502, 503, 504])
-def test_retryable_statuses(status: int) -> None:
-    policy = RetryPolicy(max_retries=2)
-    assert policy.should_retry_status(0, status)
-    assert policy.should_retry_status(1, status)
-    assert not policy.should_retry_status(2, status)
-
-
-@pytest.mark.parametrize("status", [400, 401, 403, 404, 422, 501])
-def test_client_errors_are_not_retried(status: int) -> None:
-    assert status not in RETRYABLE_STATUS
-    assert not RetryPolicy(max_retries=5).should_retry_status(0, status)
-
-
-def test_connection_retries_count() -> None:
-    policy = RetryPolicy(max_retries=1)
-    assert policy.should_retry_connection(0)
-    assert not policy.should_retry_connection(1)
-    assert not RetryPolicy(max_retries=0).should_retry_connection(0)
-
-
-def test_backoff_doubles_with_jitter_and_caps() -> None:
-    low = RetryPolicy(backoff=0.5, max_backoff=3.0, random=lambda: 0.0)
-    high = RetryPolicy(backoff=0.5, max_backoff=3.0, random=lambda: 1.0)
-    assert [low.delay(a) for a in range(5)] == [0.25, 0.5, 1.0, 1.5, 1.5]
-    assert [high.delay(a) for a in range(5)] == [0.5, 1.0, 2.0, 3.0, 3.0]
-    mid = RetryPolicy(backoff=1.0, max_backoff=100.0, random=lambda: 0.5)
-    assert mid.delay(2) == 3.0
-
-
-def test_retry_after_is_honoured_and_capped() -> None:
-    policy = RetryPolicy(backoff=0.5, max_backoff=8.0, random=lambda: 0.0)
-    assert policy.delay(0, "2") == 2.0
-    assert policy.delay(0, "1.5") == 1.5
-    assert policy.delay(0, "120") == 8.0
-    assert policy.delay(0, "-3") == 0.0
-    assert policy.delay(1, "Wed, 21 Oct 2015 07:28:00 GMT") == 0.5
-    assert policy.delay(1, "") == 0.5
 
 
 def test_breaker_closed_open_half_open_closed() -> None:
@@ -139,3 +110,40 @@ def test_breaker_for_is_shared_per_base_url() -> None:
     assert a.name == "http://unit-test-a:1/v1"
     assert a.threshold == 5
     assert a.cooldown == 30.0
+
+
+async def test_circuit_opens_and_fails_fast(
+    httpserver: HTTPServer, make_api: MakeApi, kind: str
+) -> None:
+    path = f"/breaker-{kind}/v1/chat/completions"
+    httpserver.expect_request(path).respond_with_json({"error": "down"}, status=500)
+    api = make_api(
+        base_url=httpserver.url_for(f"/breaker-{kind}/v1"),
+        circuit_breaker_threshold=2,
+        circuit_breaker_cooldown=3600,
+        max_retries=1,
+    )
+    for _ in range(2):  # a request's retries count once: two failed requests open it
+        with pytest.raises(ServerError):
+            await api.call("chat", USER, model="m")
+    with pytest.raises(CircuitOpenError, match="breaker"):
+        await api.call("chat", USER, model="m")
+    assert len(httpserver.log) == 4
+
+
+async def test_refused_connections_never_open_the_breaker(make_api: MakeApi) -> None:
+    """LM Studio not started yet: each call says so at once, none is locked out."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    api = make_api(
+        base_url=f"http://127.0.0.1:{port}",
+        max_retries=0,
+        circuit_breaker_threshold=2,
+        circuit_breaker_cooldown=3600,
+    )
+    for _ in range(4):
+        with pytest.raises(LMStudioConnectionError, match="not reachable") as caught:
+            await api.call("chat", USER, model="m")
+        assert not isinstance(caught.value, CircuitOpenError)
+    assert await api.call("health") is False

@@ -1,85 +1,34 @@
-"""LM Studio response shapes (from shared/reference/lmstudio_api.md) for pytest-httpserver."""
+"""The LangChain tests' LM Studio answers (built by ``lmstudio_core.testing.replies``).
+
+Also a pytest-httpserver handler that rejects what LM Studio rejects, and catalog entries.
+"""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
-from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
+
+from lmstudio_core.testing.replies import ChatBodies
 
 MODEL = "qwen/qwen3-4b"
 
 
-def completion(message: dict[str, Any], **extra: Any) -> dict[str, Any]:
-    """A non-streamed ``chat.completion`` body as LM Studio sends it."""
-    body: dict[str, Any] = {
-        "id": "chatcmpl-lmstudio1",
-        "object": "chat.completion",
-        "created": 1767225600,
-        "model": MODEL,
-        "system_fingerprint": MODEL,
-        "choices": [
-            {
-                "index": 0,
-                "logprobs": None,
-                "finish_reason": extra.pop("finish_reason", "stop"),
-                "message": {"role": "assistant", **message},
-            }
-        ],
-        "usage": {
-            "prompt_tokens": 24,
-            "completion_tokens": 9,
-            "total_tokens": 33,
-            "completion_tokens_details": {"reasoning_tokens": 4},
-        },
-        "stats": {},
-    }
-    body.update(extra)
-    return body
-
-
-def chunk(delta: dict[str, Any], finish_reason: str | None = None) -> dict[str, Any]:
-    """One ``chat.completion.chunk``."""
-    return {
-        "id": "chatcmpl-lmstudio1",
-        "object": "chat.completion.chunk",
-        "created": 1767225600,
-        "model": MODEL,
-        "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish_reason}],
-    }
-
-
-USAGE_CHUNK: dict[str, Any] = {
-    "id": "chatcmpl-lmstudio1",
-    "object": "chat.completion.chunk",
-    "created": 1767225600,
-    "model": MODEL,
-    "choices": [],
-    "usage": {
+BODIES = ChatBodies(
+    model=MODEL,
+    completion_id="chatcmpl-lmstudio1",
+    usage={
         "prompt_tokens": 24,
         "completion_tokens": 9,
         "total_tokens": 33,
         "completion_tokens_details": {"reasoning_tokens": 4},
     },
-}
-
-
-def sse(*chunks: dict[str, Any]) -> str:
-    """Server-sent events for the chunks, ending with ``[DONE]``."""
-    return "".join(f"data: {json.dumps(item)}\n\n" for item in chunks) + "data: [DONE]\n\n"
-
-
-def serve_chat(httpserver: HTTPServer, body: dict[str, Any]) -> None:
-    """Answer every chat request with ``body``."""
-    httpserver.expect_request("/v1/chat/completions", method="POST").respond_with_json(body)
-
-
-def serve_stream(httpserver: HTTPServer, *chunks: dict[str, Any]) -> None:
-    """Answer every chat request with the chunks as an SSE stream."""
-    httpserver.expect_request("/v1/chat/completions", method="POST").respond_with_data(
-        sse(*chunks), content_type="text/event-stream"
-    )
+)
+"""The answers of these tests: one model, one completion id, one usage."""
+completion = BODIES.completion
+chunk = BODIES.chunk
+USAGE_CHUNK = BODIES.usage_chunk()
 
 
 def lmstudio_validator(request: Request) -> Response:

@@ -1,4 +1,7 @@
-"""error_answers.classify: every row of LM Studio's error table and llama.cpp's error bodies."""
+"""Error classification and messages.
+
+Every row of LM Studio's error table and llama.cpp's error bodies.
+"""
 
 from __future__ import annotations
 

@@ -1,14 +1,14 @@
-"""Both clients behind one awaitable facade, so every protocol test proves sync/async parity."""
+"""Both core clients behind one awaitable facade, so a wire test proves sync/async parity.
+
+The ``kind`` and ``make_api`` fixtures (tests/core/conftest.py) build an `Api` pointed at
+pytest-httpserver; tests.support.httpserver_answers
+reads what that server received.
+"""
 
 from __future__ import annotations
 
-import json
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import Any
-
-import pytest
-import pytest_asyncio
-from pytest_httpserver import HTTPServer
 
 from lmstudio_core import AsyncLMStudioClient, ChatDelta, ChatResult, LMStudioClient
 
@@ -58,50 +58,3 @@ class Api:
 
 
 MakeApi = Callable[..., Api]
-
-
-@pytest.fixture(params=["sync", "async"])
-def kind(request: pytest.FixtureRequest) -> str:
-    """Which client the test drives."""
-    return str(request.param)
-
-
-@pytest_asyncio.fixture(loop_scope="function")
-async def make_api(httpserver: HTTPServer, kind: str) -> AsyncIterator[MakeApi]:
-    """Build clients pointed at the test server: no retries, no breaker, no key, unless asked."""
-    made: list[Api] = []
-
-    def make(**overrides: Any) -> Api:
-        options: dict[str, Any] = {
-            "base_url": httpserver.url_for("/v1"),
-            "api_key": None,
-            "max_retries": 0,
-            "retry_backoff": 0.0,
-            "circuit_breaker_threshold": 0,
-            **overrides,
-        }
-        client = LMStudioClient(**options) if kind == "sync" else AsyncLMStudioClient(**options)
-        made.append(Api(kind, client))
-        return made[-1]
-
-    yield make
-    for api in made:
-        await api.close()
-
-
-def sse(*events: Any, done: bool = True) -> str:
-    """An SSE body: one ``data:`` line per event (dicts are JSON-encoded), then ``[DONE]``."""
-    lines = [f"data: {e if isinstance(e, str) else json.dumps(e)}\n\n" for e in events]
-    if done:
-        lines.append("data: [DONE]\n\n")
-    return "".join(lines)
-
-
-def sent_bodies(httpserver: HTTPServer, path: str = "/v1/chat/completions") -> list[Any]:
-    """JSON bodies the server received on ``path``, in order."""
-    return [request.get_json() for request, _ in httpserver.log if request.path == path]
-
-
-def paths(httpserver: HTTPServer) -> list[str]:
-    """``METHOD path`` of every request the server received, in order."""
-    return [f"{request.method} {request.path}" for request, _ in httpserver.log]

@@ -10,7 +10,6 @@ from lmstudio_core import (
     LMStudioClient,
     ModelFacts,
     ModelNotFoundError,
-    ServerError,
 )
 from lmstudio_core.testing import FakeLMStudio, FakeModel
 
@@ -92,23 +91,6 @@ def test_a_model_the_catalog_does_not_know(
     assert facts == ModelFacts(model="elsewhere")
     # LM Studio answers /props with its 200 "Unexpected endpoint" error: no context length.
     assert _catalog_requests(fake_lmstudio) == ["/api/v1/models", "/props"]
-
-
-def test_a_probe_is_not_retried(httpserver: HTTPServer) -> None:
-    httpserver.expect_request("/api/v1/models").respond_with_json({"error": "busy"}, status=503)
-    with LMStudioClient(
-        base_url=httpserver.url_for("/v1"),
-        max_retries=2,
-        retry_backoff=0,
-        circuit_breaker_threshold=0,
-        verify=False,
-    ) as client:
-        with pytest.raises(ServerError):
-            client.model_facts("m", timeout=1.0)
-        assert len(httpserver.log) == 1
-        with pytest.raises(ServerError):
-            client.model_facts("m")
-        assert len(httpserver.log) == 4  # without a timeout: the usual retries
 
 
 def test_props_only_when_the_catalog_has_no_context_length(httpserver: HTTPServer) -> None:

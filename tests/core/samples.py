@@ -1,8 +1,37 @@
-"""LM Studio answer bodies written from /work/shared/reference/lmstudio_api.md (shared by tests)."""
+"""What the core tests send and are answered: LM Studio's bodies, messages, tools, keys.
+
+The answer bodies below are verbatim examples written from LM Studio's documented behaviour
+(catalog listings, a completion, a tool-call completion); streamed chunks are built by
+`lmstudio_core.testing.replies.ChatBodies`, the one builder the fake server uses too.
+"""
 
 from __future__ import annotations
 
+import copy
 from typing import Any
+
+from lmstudio_core.testing.replies import ChatBodies
+
+CHAT = "/v1/chat/completions"
+KEY = "sk-lm-abcd1234:secretsecretsecret00"
+MESSAGES = [{"role": "user", "content": "hi"}]
+HI = [{"role": "user", "content": "Hi"}]
+OSLO_QUESTION = [{"role": "user", "content": "Weather in Oslo?"}]
+WEATHER_TOOL = {
+    "type": "function",
+    "function": {
+        "name": "get_weather",
+        "description": "Weather for a city.",
+        "parameters": {"type": "object", "properties": {"city": {"type": "string"}}},
+    },
+}
+TIME_TOOL = {"type": "function", "function": {"name": "get_time", "parameters": {"type": "object"}}}
+BARE_WEATHER_TOOL = {"type": "function", "function": {"name": "get_weather", "parameters": {}}}
+
+BODIES = ChatBodies(model="qwen/qwen3-4b-2507", completion_id="chatcmpl-7fk1")
+"""Chunks of one LM Studio stream (usage 12 + 3 = 15 tokens)."""
+chunk = BODIES.chunk
+usage_chunk = BODIES.usage_chunk
 
 API_V1_MODELS: dict[str, Any] = {
     "models": [
@@ -187,30 +216,8 @@ V0_STATS: dict[str, Any] = {
 }
 
 
-def chunk(delta: dict[str, Any], finish: str | None = None, **top: Any) -> dict[str, Any]:
-    """One LM Studio ``chat.completion.chunk`` with a single choice."""
-    return {
-        "id": "chatcmpl-7fk1",
-        "object": "chat.completion.chunk",
-        "created": 1767225600,
-        "model": "qwen/qwen3-4b-2507",
-        "system_fingerprint": "qwen/qwen3-4b-2507",
-        "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}],
-        **top,
-    }
-
-
-def usage_chunk(prompt: int = 12, completion: int = 3) -> dict[str, Any]:
-    """The trailing chunk with empty choices that carries usage."""
-    return {
-        "id": "chatcmpl-7fk1",
-        "object": "chat.completion.chunk",
-        "created": 1767225600,
-        "model": "qwen/qwen3-4b-2507",
-        "choices": [],
-        "usage": {
-            "prompt_tokens": prompt,
-            "completion_tokens": completion,
-            "total_tokens": prompt + completion,
-        },
-    }
+def answer_with(**message: Any) -> dict[str, Any]:
+    """`CHAT_COMPLETION` with its assistant message replaced by ``message``'s fields."""
+    body = copy.deepcopy(CHAT_COMPLETION)
+    body["choices"][0]["message"] = {"role": "assistant", **message}
+    return body

@@ -7,6 +7,9 @@ from pydantic import SecretStr
 
 from lmstudio_core import InvalidRequestError, LMStudioSettings, parse_uri
 from lmstudio_core.settings import normalize_base_url
+from tests.core.samples import (
+    KEY,
+)
 
 ENV_VARS = (
     "LMSTUDIO_BASE_URL",
@@ -17,7 +20,6 @@ ENV_VARS = (
     "LM_STUDIO_API_KEY",
     "LMSTUDIO_TIMEOUT",
 )
-KEY = "sk-lm-abcd1234:secretsecretsecret00"
 
 
 @pytest.fixture(autouse=True)

@@ -10,10 +10,15 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from tests.protocol.conftest import USER, MakeApi, sent_bodies, sse
-from tests.unit.lmstudio_bodies import CHAT_COMPLETION, chunk
+from lmstudio_core.testing.replies import sse_body
+from tests.core.both_clients import USER, MakeApi
+from tests.core.samples import (
+    CHAT,
+    CHAT_COMPLETION,
+    chunk,
+)
+from tests.support.httpserver_answers import sent_bodies
 
-CHAT = "/v1/chat/completions"
 TOOLS = [
     {
         "type": "function",
@@ -33,7 +38,7 @@ def lm_studio_strict(request: Request) -> Response:
         error = "Invalid tool_choice type: 'object'. Supported string values: none, auto, required"
     elif body.get("stream"):
         return Response(
-            sse(chunk({"content": "{}"}), chunk({}, "stop")), content_type="text/event-stream"
+            sse_body(chunk({"content": "{}"}), chunk({}, "stop")), content_type="text/event-stream"
         )
     else:
         return Response(json.dumps(CHAT_COMPLETION), content_type="application/json")

@@ -1,8 +1,15 @@
-"""The incremental SSE decoder."""
+"""The incremental SSE decoder.
+
+Line endings, fields, split bytes; chunking never changes the events.
+"""
 
 from __future__ import annotations
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from lmstudio_core.sse import SSEDecoder
+from tests.core.accumulator_runs import EXAMPLES, split_at
 
 
 def _all(*chunks: bytes, flush: bool = True) -> list[tuple[str, str]]:
@@ -13,6 +20,35 @@ def _all(*chunks: bytes, flush: bool = True) -> list[tuple[str, str]]:
     if flush:
         events.extend(decoder.flush())
     return events
+
+
+line_text = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\r\n"), max_size=20
+)
+event_name = st.sampled_from(["", "message", "error", "ping", "é"])
+newline = st.sampled_from([b"\n", b"\r\n", b"\r"])
+
+
+@st.composite
+def sse_stream(draw: st.DrawFn) -> tuple[bytes, list[tuple[str, str]]]:
+    """Bytes of an SSE stream and the events it must decode to."""
+    nl = draw(newline)
+    out = b""
+    expected = []
+    for _ in range(draw(st.integers(0, 6))):
+        if draw(st.booleans()):
+            out += b": keep-alive" + nl + nl
+        if draw(st.booleans()):
+            out += nl  # a stray blank line
+        name = draw(event_name)
+        lines = draw(st.lists(line_text, min_size=1, max_size=3))
+        if name:
+            out += b"event: " + name.encode() + nl
+        for line in lines:
+            out += b"data: " + line.encode() + nl
+        out += nl
+        expected.append((name or "message", "\n".join(lines)))
+    return out, expected
 
 
 def test_data_lines_and_done() -> None:
@@ -97,3 +133,20 @@ def test_empty_feed() -> None:
     decoder = SSEDecoder()
     assert decoder.feed(b"") == []
     assert decoder.flush() == []
+
+
+@EXAMPLES
+@given(sse_stream(), st.lists(st.integers(0, 10_000), max_size=12))
+def test_any_split_gives_the_same_events(
+    stream: tuple[bytes, list[tuple[str, str]]], cuts: list[int]
+) -> None:
+    data, expected = stream
+    assert _all(data) == expected
+    assert _all(*split_at(data, cuts)) == expected
+
+
+@EXAMPLES
+@given(st.binary(max_size=300), st.lists(st.integers(0, 1000), max_size=8))
+def test_decoder_never_raises(data: bytes, cuts: list[int]) -> None:
+    events = _all(*split_at(data, cuts))
+    assert all(isinstance(name, str) and isinstance(value, str) for name, value in events)

@@ -1,13 +1,23 @@
-"""Model load and unload (LM Studio 0.4+ /api/v1/models/load|unload)."""
+"""Model load and unload (LM Studio 0.4+ ``/api/v1/models/load|unload``)."""
 
 from __future__ import annotations
 
 import pytest
 from pytest_httpserver import HTTPServer
 
-from lmstudio_core import BadRequestError
-from tests.protocol.conftest import MakeApi, sent_bodies
-from tests.unit.lmstudio_bodies import API_V1_MODELS, CHAT_COMPLETION
+from lmstudio_core import (
+    AsyncLMStudioClient,
+    BadRequestError,
+    LMStudioClient,
+    ModelNotFoundError,
+)
+from lmstudio_core.testing import FakeLMStudio, fake_embedding
+from tests.core.both_clients import MakeApi
+from tests.core.samples import (
+    API_V1_MODELS,
+    CHAT_COMPLETION,
+)
+from tests.support.httpserver_answers import sent_bodies
 
 LOADED = {
     "type": "llm",
@@ -85,3 +95,29 @@ async def test_load_forgets_the_cached_default_model(
     await api.call("chat", [{"role": "user", "content": "x"}])
     gets = [r for r, _ in httpserver.log if r.path == "/api/v1/models"]
     assert len(gets) == 2
+
+
+def test_load_and_unload(client: LMStudioClient, fake_lmstudio: FakeLMStudio) -> None:
+    client.unload_model("fake-llm")
+    assert not fake_lmstudio.model("fake-llm").loaded
+    assert client.model_info("fake-llm").state == "not-loaded"  # type: ignore[union-attr]
+    loaded = client.load_model("fake-llm", context_length=16384, ttl=300)
+    assert loaded.instance_id == "fake-llm"
+    assert loaded.context_length == 16384
+    assert fake_lmstudio.model("fake-llm").ttl == 300
+    assert fake_lmstudio.last_request.json["ttl"] == 300
+    assert client.context_length("fake-llm") == 16384
+    with pytest.raises(ModelNotFoundError):
+        client.load_model("not-downloaded")
+
+
+async def test_catalog_lifecycle_and_embeddings(
+    aclient: AsyncLMStudioClient, fake_lmstudio: FakeLMStudio
+) -> None:
+    assert await aclient.default_model() == "fake-llm"
+    await aclient.unload_model("fake-llm")
+    loaded = await aclient.load_model("fake-llm", ttl=120)
+    assert loaded.status == "loaded"
+    assert fake_lmstudio.model("fake-llm").ttl == 120
+    result = await aclient.embed(["b", "a"])
+    assert result.vectors == [fake_embedding("b"), fake_embedding("a")]

@@ -5,4 +5,3 @@ imported here instead (users put ``pytest_plugins = [...]`` in their root confte
 """
 
 from lmstudio_core.testing.pytest_plugin import fake_lmstudio  # noqa: F401
-from tests.testing.clients import aclient, client  # noqa: F401
