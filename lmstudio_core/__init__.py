@@ -28,7 +28,16 @@ _PUBLIC: dict[str, tuple[str, ...]] = {
         "ServerError",
         "UnknownOptionError",
     ),
+    "lmstudio_core.download_errors": (
+        "DownloadError",
+        "DownloadFailedError",
+        "DownloadInterrupted",
+        "DownloadNotSupportedError",
+        "DownloadWatchLostError",
+    ),
     "lmstudio_core.chat_request": ("ChatRequest", "json_schema_format"),
+    "lmstudio_core.model_results": ("DownloadResult", "ProgressUpdate", "ReadyModel"),
+    "lmstudio_core.model_setup": ("LOAD_OPTIONS",),
     "lmstudio_core.resilience": ("reset_breakers",),
     "lmstudio_core.settings": ("DEFAULT_BASE_URL", "LMStudioSettings", "ParsedURI", "parse_uri"),
     "lmstudio_core.results": (
@@ -59,6 +68,13 @@ if TYPE_CHECKING:  # the same names, spelled out for type checkers (a test check
     from lmstudio_core.chat_request import json_schema_format as json_schema_format
     from lmstudio_core.client import ChatStream as ChatStream
     from lmstudio_core.client import LMStudioClient as LMStudioClient
+    from lmstudio_core.download_errors import DownloadError as DownloadError
+    from lmstudio_core.download_errors import DownloadFailedError as DownloadFailedError
+    from lmstudio_core.download_errors import DownloadInterrupted as DownloadInterrupted
+    from lmstudio_core.download_errors import (
+        DownloadNotSupportedError as DownloadNotSupportedError,
+    )
+    from lmstudio_core.download_errors import DownloadWatchLostError as DownloadWatchLostError
     from lmstudio_core.errors import AuthenticationError as AuthenticationError
     from lmstudio_core.errors import BadRequestError as BadRequestError
     from lmstudio_core.errors import CircuitOpenError as CircuitOpenError
@@ -71,6 +87,10 @@ if TYPE_CHECKING:  # the same names, spelled out for type checkers (a test check
     from lmstudio_core.errors import ModelNotFoundError as ModelNotFoundError
     from lmstudio_core.errors import ServerError as ServerError
     from lmstudio_core.errors import UnknownOptionError as UnknownOptionError
+    from lmstudio_core.model_results import DownloadResult as DownloadResult
+    from lmstudio_core.model_results import ProgressUpdate as ProgressUpdate
+    from lmstudio_core.model_results import ReadyModel as ReadyModel
+    from lmstudio_core.model_setup import LOAD_OPTIONS as LOAD_OPTIONS
     from lmstudio_core.resilience import reset_breakers as reset_breakers
     from lmstudio_core.results import ChatDelta as ChatDelta
     from lmstudio_core.results import ChatResult as ChatResult

@@ -12,6 +12,10 @@ from lmstudio_core.chat_request import ChatRequest
 from lmstudio_core.client_base import ClientBase, as_request, http_options
 from lmstudio_core.errors import LMStudioError
 from lmstudio_core.loop_local_http import LoopLocalAsyncHTTP
+from lmstudio_core.model_download import DownloadWatch, download_flow, watch_flow
+from lmstudio_core.model_results import DownloadResult, ReadyModel
+from lmstudio_core.model_setup import build_load_config, ensure_flow, load_flow
+from lmstudio_core.progress import ProgressOption, progress_reporter
 from lmstudio_core.results import (
     ChatDelta,
     ChatResult,
@@ -195,12 +199,79 @@ class AsyncLMStudioClient(ClientBase):
         return await self._run(self._protocol.check_model(None, embeddings=embeddings))
 
     async def load_model(
-        self, model: str, *, context_length: int | None = None, ttl: int | None = None, **extra: Any
+        self,
+        model: str,
+        *,
+        context_length: int | None = None,
+        ttl: int | None = None,
+        progress: ProgressOption = True,
+        **load_config: Any,
     ) -> LoadResult:
-        """Load a model (LM Studio 0.4+), optionally with a context length and idle TTL."""
-        return await self._run(
-            self._protocol.load_model(model, context_length=context_length, ttl=ttl, **extra)
-        )
+        """Load a model (LM Studio 0.4+); the same options as `LMStudioClient.load_model`."""
+        config = build_load_config("load_model", context_length, ttl, load_config)
+        reporter = progress_reporter(progress)
+        return await self._run(load_flow(self._protocol, model, reporter, config))
+
+    async def download_model(
+        self,
+        model: str,
+        *,
+        quantization: str | None = None,
+        progress: ProgressOption = True,
+        poll_interval: float = 1.0,
+    ) -> DownloadResult:
+        """Download a model through LM Studio (0.4+); see `LMStudioClient.download_model`.
+
+        Polling waits with ``asyncio.sleep``; cancelling the task stops the watching, not the
+        download (the job id is reported and logged).
+        """
+        watch = DownloadWatch(model, progress_reporter(progress), poll_interval)
+        return await self._watching(watch, download_flow(self._protocol, watch, quantization))
+
+    async def watch_download(
+        self,
+        job_id: str,
+        *,
+        model: str | None = None,
+        progress: ProgressOption = True,
+        poll_interval: float = 1.0,
+    ) -> DownloadResult:
+        """Watch a download job that is already running (after Ctrl-C or a lost connection)."""
+        watch = DownloadWatch(model or job_id, progress_reporter(progress), poll_interval)
+        return await self._watching(watch, watch_flow(self._protocol, watch, job_id))
+
+    async def ensure_model(
+        self,
+        model: str,
+        *,
+        download: bool = True,
+        load: bool = True,
+        context_length: int | None = None,
+        ttl: int | None = None,
+        progress: ProgressOption = True,
+        poll_interval: float = 1.0,
+        **load_config: Any,
+    ) -> ReadyModel:
+        """Make ``model`` ready, doing only what is missing; see `LMStudioClient.ensure_model`."""
+        config = build_load_config("ensure_model", context_length, ttl, load_config)
+        watch = DownloadWatch(model, progress_reporter(progress), poll_interval)
+        flow = ensure_flow(self._protocol, watch, config, download=download, load=load)
+        return await self._watching(watch, flow)
+
+    async def _watching(self, watch: DownloadWatch, flow: Flow[T]) -> T:
+        """Run a flow that may watch a download: cancelling stops watching, not the download."""
+        try:
+            return await self._run(flow)
+        except asyncio.CancelledError:
+            watch.stopped()
+            raise
+        except KeyboardInterrupt:
+            stopped = watch.stopped()
+            if stopped is None:
+                raise
+            raise stopped from None
+        finally:
+            watch.close()
 
     async def unload_model(self, instance_id: str) -> None:
         """Unload a model instance (LM Studio 0.4+)."""

@@ -28,6 +28,10 @@ import httpx
 from lmstudio_core.chat_request import ChatRequest
 from lmstudio_core.client_base import ClientBase, as_request, http_options
 from lmstudio_core.errors import LMStudioError
+from lmstudio_core.model_download import DownloadWatch, download_flow, watch_flow
+from lmstudio_core.model_results import DownloadResult, ReadyModel
+from lmstudio_core.model_setup import build_load_config, ensure_flow, load_flow
+from lmstudio_core.progress import ProgressOption, progress_reporter
 from lmstudio_core.results import (
     ChatDelta,
     ChatResult,
@@ -205,12 +209,92 @@ class LMStudioClient(ClientBase):
         return self._run(self._protocol.check_model(None, embeddings=embeddings))
 
     def load_model(
-        self, model: str, *, context_length: int | None = None, ttl: int | None = None, **extra: Any
+        self,
+        model: str,
+        *,
+        context_length: int | None = None,
+        ttl: int | None = None,
+        progress: ProgressOption = True,
+        **load_config: Any,
     ) -> LoadResult:
-        """Load a model (LM Studio 0.4+), optionally with a context length and idle TTL."""
-        return self._run(
-            self._protocol.load_model(model, context_length=context_length, ttl=ttl, **extra)
-        )
+        """Load a model (LM Studio 0.4+), optionally with a context length and idle TTL.
+
+        Other load options (``flash_attention``, ``eval_batch_size``, ``num_experts``,
+        ``offload_kv_cache_to_gpu``) are keywords; ``progress`` as for `download_model`.
+        """
+        config = build_load_config("load_model", context_length, ttl, load_config)
+        return self._run(load_flow(self._protocol, model, progress_reporter(progress), config))
+
+    def download_model(
+        self,
+        model: str,
+        *,
+        quantization: str | None = None,
+        progress: ProgressOption = True,
+        poll_interval: float = 1.0,
+    ) -> DownloadResult:
+        """Download a model through LM Studio (0.4+) and return once it is on disk.
+
+        Args:
+            model: a catalog id (``qwen/qwen3-4b-2507``) or an exact Hugging Face URL.
+            quantization: for a Hugging Face URL, e.g. ``Q4_K_M``.
+            progress: ``True`` shows a bar in a terminal (one line per state change
+                elsewhere), a callable receives each `ProgressUpdate`, ``False`` is silent.
+            poll_interval: seconds between two status requests.
+
+        Raises:
+            DownloadFailedError, ModelNotFoundError, DownloadNotSupportedError,
+            DownloadWatchLostError; DownloadInterrupted on Ctrl-C (the download goes on).
+        """
+        watch = DownloadWatch(model, progress_reporter(progress), poll_interval)
+        return self._watching(watch, download_flow(self._protocol, watch, quantization))
+
+    def watch_download(
+        self,
+        job_id: str,
+        *,
+        model: str | None = None,
+        progress: ProgressOption = True,
+        poll_interval: float = 1.0,
+    ) -> DownloadResult:
+        """Watch a download job that is already running (after Ctrl-C or a lost connection)."""
+        watch = DownloadWatch(model or job_id, progress_reporter(progress), poll_interval)
+        return self._watching(watch, watch_flow(self._protocol, watch, job_id))
+
+    def ensure_model(
+        self,
+        model: str,
+        *,
+        download: bool = True,
+        load: bool = True,
+        context_length: int | None = None,
+        ttl: int | None = None,
+        progress: ProgressOption = True,
+        poll_interval: float = 1.0,
+        **load_config: Any,
+    ) -> ReadyModel:
+        """Make ``model`` ready, doing only what is missing; returns the instance to use.
+
+        Already loaded with a compatible configuration: one catalog request. Downloaded but
+        not loaded: a load. Not downloaded: a download (``download=False`` raises instead),
+        then a load (unless ``load=False``). Load options as for `load_model`.
+        """
+        config = build_load_config("ensure_model", context_length, ttl, load_config)
+        watch = DownloadWatch(model, progress_reporter(progress), poll_interval)
+        flow = ensure_flow(self._protocol, watch, config, download=download, load=load)
+        return self._watching(watch, flow)
+
+    def _watching(self, watch: DownloadWatch, flow: Flow[T]) -> T:
+        """Run a flow that may watch a download: Ctrl-C stops watching, not the download."""
+        try:
+            return self._run(flow)
+        except KeyboardInterrupt:
+            stopped = watch.stopped()
+            if stopped is None:
+                raise
+            raise stopped from None
+        finally:
+            watch.close()
 
     def unload_model(self, instance_id: str) -> None:
         """Unload a model instance (LM Studio 0.4+)."""

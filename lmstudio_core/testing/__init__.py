@@ -20,6 +20,7 @@ Only the standard library is used (``http.server`` in a background thread on 127
 
 from lmstudio_core.testing.catalog import EMBEDDING_DIM, FakeModel, fake_embedding
 from lmstudio_core.testing.fake import FakeLMStudio, RecordedRequest
+from lmstudio_core.testing.fake_models import FakeDownload
 from lmstudio_core.testing.replies import (
     CONTEXT_OVERFLOW_ERROR,
     NO_MODELS_LOADED_ERROR,
@@ -35,6 +36,7 @@ __all__ = [
     "EMBEDDING_DIM",
     "NO_MODELS_LOADED_ERROR",
     "ErrorReply",
+    "FakeDownload",
     "FakeLMStudio",
     "FakeModel",
     "FakeToolCall",

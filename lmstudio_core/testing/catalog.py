@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 __all__ = [
+    "DEFAULT_LOAD_CONFIG",
     "EMBEDDING_DIM",
     "FakeModel",
     "api_v0_model",
@@ -28,6 +29,14 @@ EMBEDDING_DIM = 8
 """Length of every fake embedding vector."""
 
 FakeModelType = Literal["llm", "vlm", "embeddings"]
+
+DEFAULT_LOAD_CONFIG: dict[str, Any] = {
+    "eval_batch_size": 512,
+    "parallel": 4,
+    "flash_attention": True,
+    "offload_kv_cache_to_gpu": True,
+}
+"""The engine options of an instance loaded without options (besides its context length)."""
 
 
 @dataclass
@@ -54,6 +63,9 @@ class FakeModel:
     """Quantisation name shown in the catalog."""
     load_requests: list[dict[str, Any]] = field(default_factory=list)
     """Bodies of the load requests this model received."""
+    load_config: dict[str, Any] = field(default_factory=lambda: dict(DEFAULT_LOAD_CONFIG))
+    """Engine options of the loaded instance (``/api/v1/models`` reports them; a load request's
+    options replace them)."""
 
     @classmethod
     def of(cls, model: FakeModel | str) -> FakeModel:
@@ -122,13 +134,7 @@ def _api_v1_entry(model: FakeModel) -> dict[str, Any]:
         [
             {
                 "id": model.id,
-                "config": {
-                    "context_length": model.context_length,
-                    "eval_batch_size": 512,
-                    "parallel": 4,
-                    "flash_attention": True,
-                    "offload_kv_cache_to_gpu": True,
-                },
+                "config": {"context_length": model.context_length, **model.load_config},
             }
         ]
         if model.loaded

@@ -14,19 +14,11 @@ import threading
 import time
 from collections import deque
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
 
-from lmstudio_core.testing.catalog import (
-    FakeModel,
-    api_v0_model,
-    api_v0_models,
-    api_v1_models,
-    default_models,
-    fake_embedding,
-    openai_models,
-)
+from lmstudio_core.testing.catalog import FakeModel, default_models, fake_embedding
+from lmstudio_core.testing.fake_models import ModelRoutes, error_answer
 from lmstudio_core.testing.replies import (
     NO_MODELS_LOADED_ERROR,
     Answer,
@@ -40,7 +32,7 @@ from lmstudio_core.testing.replies import (
     count_tokens,
     tool_calls_of,
 )
-from lmstudio_core.testing.server import BackgroundServer
+from lmstudio_core.testing.server import BackgroundServer, RecordedRequest
 
 __all__ = ["FakeLMStudio", "RecordedRequest"]
 
@@ -51,34 +43,6 @@ _AUTH_MESSAGE = (
     "'Authorization: Bearer $LM_API_TOKEN' header."
 )
 _INVALID_TOKEN_MESSAGE = "The provided LM Studio API token is invalid."  # noqa: S105
-
-
-@dataclass(frozen=True)
-class RecordedRequest:
-    """One request the fake server received."""
-
-    method: str
-    """HTTP method."""
-    path: str
-    """Path including any query string, e.g. ``/v1/chat/completions``."""
-    headers: dict[str, str]
-    """Headers, names lower-cased."""
-    json: Any
-    """Decoded JSON body; ``None`` without a body; the raw text when it was not JSON."""
-
-
-def _error(
-    status: int,
-    message: str,
-    *,
-    code: str | None = None,
-    param: str | None = None,
-    kind: str = "invalid_request_error",
-) -> Answer:
-    return Answer(
-        status=status,
-        body={"error": {"message": message, "type": kind, "param": param, "code": code}},
-    )
 
 
 def _prompt_text(messages: Any) -> str:
@@ -92,7 +56,7 @@ def _prompt_text(messages: Any) -> str:
     return " ".join(parts)
 
 
-class FakeLMStudio:
+class FakeLMStudio(ModelRoutes):
     """A fake LM Studio server on ``127.0.0.1`` for tests, scripted reply by reply.
 
     Chat requests take the next scripted reply (`reply_text`, `reply_tool_call`, `reply_json`,
@@ -109,6 +73,9 @@ class FakeLMStudio:
         stream_pieces: chunks that text and tool arguments are split into when streaming.
         port: the loopback port to listen on; 0 (default) picks a free one. A fixed port lets
             a test start the server after its client has already tried to call it.
+        api_v1: serve LM Studio 0.4's ``/api/v1/*`` (catalog, load, unload, downloads: see
+            `ModelRoutes`); ``False`` simulates LM Studio 0.3, which answers them as unknown
+            endpoints.
 
     Example:
         >>> with FakeLMStudio() as lms:  # doctest: +SKIP
@@ -125,6 +92,7 @@ class FakeLMStudio:
         default_reply: Reply | None = None,
         stream_pieces: int = 3,
         port: int = 0,
+        api_v1: bool = True,
     ) -> None:
         self.strict_models = models is not None
         """Whether unknown model names are rejected (True when ``models`` was given)."""
@@ -143,6 +111,7 @@ class FakeLMStudio:
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
         self._server = BackgroundServer(self._handle, port)
+        self._init_model_routes(api_v1)
 
     # -- lifecycle ----------------------------------------------------------------------------
 
@@ -286,13 +255,6 @@ class FakeLMStudio:
         """Chat completion requests only (``/v1`` and ``/api/v0``)."""
         return [r for r in self.requests if r.path.split("?")[0] in _CHAT_PATHS]
 
-    def model(self, model_id: str) -> FakeModel:
-        """The catalog entry with this id (raises `KeyError`)."""
-        for model in self.models:
-            if model.id == model_id:
-                return model
-        raise KeyError(model_id)
-
     # -- request handling ---------------------------------------------------------------------
 
     def _handle(self, method: str, path: str, headers: dict[str, str], body: bytes) -> Answer:
@@ -308,34 +270,15 @@ class FakeLMStudio:
         if denied is not None:
             return denied
         route = path.split("?")[0].rstrip("/") or "/"
-        if method == "GET":
-            if route == "/v1/models":
-                return Answer(body=openai_models(self.models))
-            if route == "/api/v0/models":
-                return Answer(body=api_v0_models(self.models))
-            if route.startswith("/api/v0/models/"):
-                return self._v0_model(route[len("/api/v0/models/") :])
-            if route == "/api/v1/models":
-                return Answer(body=api_v1_models(self.models))
-            if route == "/lmstudio-greeting":
-                return Answer(body={"lmstudio": True})
-        elif method == "POST":
+        if method == "GET" and route == "/lmstudio-greeting":
+            return Answer(body={"lmstudio": True})
+        if method == "POST" and route in (*_CHAT_PATHS, *_EMBEDDING_PATHS):
             if not isinstance(data, dict):
-                if route in (
-                    *_CHAT_PATHS,
-                    *_EMBEDDING_PATHS,
-                    "/api/v1/models/load",
-                    "/api/v1/models/unload",
-                ):
-                    return Answer(status=400, body={"error": "Request body must be a JSON object"})
-            elif route in _CHAT_PATHS:
-                return self._chat(data)
-            elif route in _EMBEDDING_PATHS:
-                return self._embeddings(data)
-            elif route == "/api/v1/models/load":
-                return self._load(data)
-            elif route == "/api/v1/models/unload":
-                return self._unload(data)
+                return Answer(status=400, body={"error": "Request body must be a JSON object"})
+            return self._chat(data) if route in _CHAT_PATHS else self._embeddings(data)
+        models = self._model_route(method, route, data)
+        if models is not None:
+            return models
         return Answer(body={"error": f"Unexpected endpoint or method. ({method} {route})"})
 
     def _check_auth(self, headers: Mapping[str, str]) -> Answer | None:
@@ -352,12 +295,6 @@ class FakeLMStudio:
             },
         )
 
-    def _v0_model(self, model_id: str) -> Answer:
-        for model in self.models:
-            if model.id == model_id:
-                return Answer(body=api_v0_model(model))
-        return _error(404, f'Model "{model_id}" not found', code="model_not_found", param="model")
-
     def _resolve(self, name: Any, *, embeddings: bool) -> FakeModel | str | Answer:
         """The model a request is served by, its name when lenient, or an error answer."""
         if isinstance(name, str) and name:
@@ -365,7 +302,7 @@ class FakeLMStudio:
                 if model.id == name:
                     if model.is_embedding != embeddings:  # LM Studio's answer to the wrong kind
                         kind = "embedding" if embeddings else "llm"
-                        return _error(
+                        return error_answer(
                             400,
                             f'Failed to load model "{name}". Error: Model is not {kind}.',
                             code="model_not_found",
@@ -376,7 +313,7 @@ class FakeLMStudio:
             if not self.strict_models:
                 return name
             examples = ", ".join(m.id for m in self.models) or "none"
-            return _error(
+            return error_answer(
                 400,
                 f'Invalid model identifier "{name}". Please specify a valid downloaded model '
                 f"(e.g., {examples}).",
@@ -386,7 +323,7 @@ class FakeLMStudio:
         for model in self.models:
             if model.loaded and model.is_embedding == embeddings:
                 return model
-        return _error(400, NO_MODELS_LOADED_ERROR, code="model_not_found", param="model")
+        return error_answer(400, NO_MODELS_LOADED_ERROR, code="model_not_found", param="model")
 
     def _chat(self, data: dict[str, Any]) -> Answer:
         if not isinstance(data.get("messages"), list):
@@ -451,48 +388,4 @@ class FakeLMStudio:
                 "model": model.id if isinstance(model, FakeModel) else model,
                 "usage": {"prompt_tokens": 0, "total_tokens": 0},
             }
-        )
-
-    def _load(self, data: dict[str, Any]) -> Answer:
-        name = data.get("model")
-        for model in self.models:
-            if model.id == name:
-                break
-        else:
-            return _error(
-                404,
-                f'Model "{name}" not found.',
-                code="model_not_found",
-                param="model",
-                kind="invalid_request",
-            )
-        model.load_requests.append(dict(data))
-        model.loaded = True
-        if isinstance(data.get("context_length"), int):
-            model.context_length = data["context_length"]
-        if isinstance(data.get("ttl"), int):
-            model.ttl = data["ttl"]
-        body: dict[str, Any] = {
-            "type": "embedding" if model.is_embedding else "llm",
-            "instance_id": model.id,
-            "load_time_seconds": 0.01,
-            "status": "loaded",
-        }
-        if data.get("echo_load_config"):
-            body["load_config"] = {"context_length": model.context_length, "eval_batch_size": 512}
-        return Answer(body=body)
-
-    def _unload(self, data: dict[str, Any]) -> Answer:
-        instance_id = data.get("instance_id")
-        for model in self.models:
-            if model.id == instance_id and model.loaded:
-                model.loaded = False
-                model.ttl = None
-                return Answer(body={"instance_id": model.id})
-        return _error(
-            404,
-            f'No loaded model instance with identifier "{instance_id}".',
-            code="model_not_found",
-            param="instance_id",
-            kind="invalid_request",
         )

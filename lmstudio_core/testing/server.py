@@ -12,12 +12,28 @@ import json
 import socket
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from lmstudio_core.testing.replies import Answer, sse_event
 
-__all__ = ["App", "BackgroundServer"]
+__all__ = ["App", "BackgroundServer", "RecordedRequest"]
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    """One request the fake server received."""
+
+    method: str
+    """HTTP method."""
+    path: str
+    """Path including any query string, e.g. ``/v1/chat/completions``."""
+    headers: dict[str, str]
+    """Headers, names lower-cased."""
+    json: Any
+    """Decoded JSON body; ``None`` without a body; the raw text when it was not JSON."""
+
 
 App = Callable[[str, str, dict[str, str], bytes], Answer]
 """``(method, path, headers, body) -> Answer``."""

@@ -1,0 +1,159 @@
+"""A model from nothing to ready: load with progress, and `ensure_flow` (download, load, facts).
+
+The load configuration has the same names everywhere (the core clients' ``load_model`` and
+``ensure_model``, the adapters' ``ensure_model``): `LOAD_OPTIONS`, LM Studio's names for
+``POST /api/v1/models/load``. Another name is still sent (LM Studio may add options), with a
+warning naming the closest known one, since LM Studio ignores unknown fields silently.
+
+``ensure_model`` does only what is missing: one catalog request when the model is already
+loaded with a compatible configuration; a load when it is downloaded but not loaded (or loaded
+with another configuration); a download, then a load, when it is not on disk.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+from lmstudio_core.catalog import facts_of, find_model
+from lmstudio_core.errors import ModelNotFoundError, closest_option
+from lmstudio_core.model_download import DownloadWatch, download_flow
+from lmstudio_core.model_results import DownloadResult, ProgressUpdate, ReadyModel
+from lmstudio_core.progress import ProgressReporter
+from lmstudio_core.protocol import LMStudioProtocol
+from lmstudio_core.request_options import _caller_stacklevel
+from lmstudio_core.results import LoadResult, ModelInfo
+from lmstudio_core.steps import Flow
+
+__all__ = ["LOAD_OPTIONS", "build_load_config", "ensure_flow", "load_flow", "loaded_instance"]
+
+LOAD_OPTIONS: tuple[str, ...] = (
+    "context_length",
+    "ttl",
+    "eval_batch_size",
+    "flash_attention",
+    "num_experts",
+    "offload_kv_cache_to_gpu",
+)
+"""Load options LM Studio documents for ``POST /api/v1/models/load`` (``ttl`` is accepted but
+undocumented there). ``echo_load_config`` is always sent, so the answer says what was used."""
+
+_COMPARED = ("eval_batch_size", "flash_attention", "num_experts", "offload_kv_cache_to_gpu")
+"""Options an already loaded instance must have as asked (when LM Studio reports them)."""
+
+
+def build_load_config(
+    owner: str, context_length: int | None, ttl: int | None, extra: dict[str, Any]
+) -> dict[str, Any]:
+    """The load options to send (``None`` left out); warns for a name LM Studio does not know."""
+    for name in extra:
+        if name not in LOAD_OPTIONS and name != "echo_load_config":
+            suggestion = closest_option(name, LOAD_OPTIONS)
+            hint = f"; did you mean {suggestion!r}?" if suggestion else "."
+            warnings.warn(
+                f"{owner}: {name!r} is not a load option LM Studio documents "
+                f"({', '.join(LOAD_OPTIONS)}). It is sent anyway; LM Studio ignores names it "
+                f"does not know{hint}",
+                UserWarning,
+                stacklevel=_caller_stacklevel(),
+            )
+    config = {"context_length": context_length, "ttl": ttl, **extra}
+    return {name: value for name, value in config.items() if value is not None}
+
+
+def load_flow(
+    protocol: LMStudioProtocol, model: str, reporter: ProgressReporter, config: dict[str, Any]
+) -> Flow[LoadResult]:
+    """``POST /api/v1/models/load`` with the load step reported (``loading``, ``loaded``)."""
+    reporter.update(ProgressUpdate("loading", model, step="load"))
+    try:
+        result = yield from protocol.load_model(model, **config)
+    finally:
+        reporter.close()
+    reporter.update(
+        ProgressUpdate("loaded", model, step="load", load_time_seconds=result.load_time_seconds)
+    )
+    reporter.close()
+    return result
+
+
+def loaded_instance(info: ModelInfo, config: dict[str, Any]) -> str | None:
+    """The id of a loaded instance of ``info`` that serves ``config``, or ``None``.
+
+    Compatible means: a context length at least the one asked for, and the other options of
+    `_COMPARED` equal where LM Studio reports them. ``ttl`` cannot be read back, so it is not
+    compared. Catalogs that do not report load state (llama.cpp) count as loaded.
+    """
+    if not info.is_loaded:
+        return None
+    wanted_context = config.get("context_length")
+    instances = info.raw.get("loaded_instances") if info.source == "/api/v1/models" else None
+    if isinstance(instances, list) and instances:
+        for instance in instances:
+            settings = instance.get("config") if isinstance(instance, dict) else None
+            settings = settings if isinstance(settings, dict) else {}
+            context = settings.get("context_length")
+            if wanted_context is not None and isinstance(context, int) and context < wanted_context:
+                continue
+            if all(settings.get(k, config[k]) == config[k] for k in _COMPARED if k in config):
+                return str(instance.get("id") or info.id)
+        return None
+    context = info.loaded_context_length
+    if wanted_context is not None and context is not None and context < wanted_context:
+        return None
+    return info.instance_ids[0] if info.instance_ids else info.id
+
+
+def _find(models: list[ModelInfo], model: str) -> ModelInfo | None:
+    """The catalog entry for ``model``: exact, else its key without an ``@quantization``."""
+    found = find_model(models, model)
+    if found is None:
+        key = model.split("@", 1)[0].lower()
+        found = next((m for m in models if m.id.lower() == key), None)
+    return found
+
+
+def ensure_flow(
+    protocol: LMStudioProtocol,
+    watch: DownloadWatch,
+    config: dict[str, Any],
+    *,
+    download: bool = True,
+    load: bool = True,
+) -> Flow[ReadyModel]:
+    """Download and load ``watch.model`` as needed; return the instance to use and its facts."""
+    model = watch.model
+    models = yield from protocol.list_models()
+    info = _find(models, model)
+    fetched: DownloadResult | None = None
+    if info is None:
+        known = [m.id for m in models]
+        if not download:
+            raise ModelNotFoundError(
+                f"{model!r} is not downloaded (the server has: {known or 'no models'}). Pass "
+                f"download=True, call download_model({model!r}), or run `lms get {model}`.",
+                model=model,
+                available_models=known,
+            )
+        fetched = yield from download_flow(protocol, watch)
+        models = yield from protocol.list_models()
+        info = _find(models, model)
+        if info is None:
+            known = [m.id for m in models]
+            raise ModelNotFoundError(
+                f"{model!r} was downloaded, but LM Studio lists it under another key "
+                f"(models: {known}). Pass that key to ensure_model or load_model.",
+                model=model,
+                available_models=known,
+            )
+    instance, loaded, context = info.id, None, info.context_length
+    if load:
+        ready = loaded_instance(info, config)
+        if ready is not None:
+            instance = ready
+        else:
+            loaded = yield from load_flow(protocol, info.id, watch.reporter, config)
+            instance = loaded.instance_id
+            context = loaded.context_length or config.get("context_length") or context
+    facts = facts_of(instance, info, context)
+    return ReadyModel(model=instance, facts=facts, download=fetched, load=loaded)
