@@ -22,6 +22,8 @@ import threading
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from lmstudio_core.model_readiness import EnsuresModel
+
 if TYPE_CHECKING:  # httpx and the client module load when a client is first created
     import httpx
 
@@ -155,13 +157,14 @@ def _aliases(info: Any) -> list[str]:
     return [c for c in (choices if choices is not None else [alias]) if isinstance(c, str)]
 
 
-class OwnsCoreClients:
+class OwnsCoreClients(EnsuresModel):
     """Mixin for a pydantic model that owns `CoreClients` in its private ``_clients``.
 
     The model declares the `CONNECTION_FIELDS`, ``client_kwargs``, ``http_client``, its async
     http client field (named by ``_async_http_field``) and
     ``_clients: CoreClients | None = PrivateAttr(default=None)``; this mixin gives it
-    ``client``, ``async_client``, ``close`` and ``aclose``. Clients are built on first use; a
+    ``client``, ``async_client``, ``close`` and ``aclose``, and (from `EnsuresModel`)
+    ``ensure_model`` / ``aensure_model``. Clients are built on first use; a
     copy made by ``model_copy``, ``copy.copy``, ``copy.deepcopy`` or pickling starts without
     them, so it talks to its own ``base_url`` and closing it never closes the original's.
     """
