@@ -68,8 +68,9 @@ def load_flow(
     reporter.update(ProgressUpdate("loading", model, step="load"))
     try:
         result = yield from protocol.load_model(model, **config)
-    finally:
+    except BaseException:
         reporter.close()
+        raise
     reporter.update(
         ProgressUpdate("loaded", model, step="load", load_time_seconds=result.load_time_seconds)
     )

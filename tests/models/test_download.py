@@ -24,9 +24,11 @@ def test_download_polls_until_completed(call: Call, fake: FakeLMStudio) -> None:
     assert isinstance(result, DownloadResult)
     assert result.status == "completed"
     assert result.model == QWEN
-    assert result.job_id is not None and result.job_id.startswith("job_")
+    assert result.job_id is not None
+    assert result.job_id.startswith("job_")
     assert result.total_bytes == 3 * GB
-    assert result.started_at and result.completed_at
+    assert result.started_at
+    assert result.completed_at
     status = f"GET /api/v1/models/download/status/{result.job_id}"
     assert paths(fake) == ["POST /api/v1/models/download", status, status, status]
     assert fake.requests[0].json == {"model": QWEN}
@@ -47,7 +49,8 @@ def test_progress_callback_values(call: Call, fake: FakeLMStudio) -> None:
     polled = updates[1:4]  # the status answers carry speed; the time left follows from it
     assert [u.bytes_per_second for u in polled] == [float(GB)] * 3
     assert [u.eta_seconds for u in polled] == [3.0, 2.0, 1.0]
-    assert updates[-1].finished and not updates[0].finished
+    assert updates[-1].finished
+    assert not updates[0].finished
 
 
 def test_already_downloaded_returns_at_once(call: Call, fake: FakeLMStudio) -> None:
@@ -75,8 +78,10 @@ def test_failed_job_raises_with_the_job_id(call: Call, fake: FakeLMStudio) -> No
         call("download_model", QWEN, progress=updates.append, poll_interval=FAST)
     error = caught.value
     assert error.model == QWEN
-    assert error.job_id is not None and error.job_id in error.message
-    assert "failed" in error.message and "disk space" in error.message
+    assert error.job_id is not None
+    assert error.job_id in error.message
+    assert "failed" in error.message
+    assert "disk space" in error.message
     assert updates[-1].state == "failed"
     assert all(m.id != QWEN for m in fake.models)  # nothing appeared in the catalog
 
@@ -86,7 +91,8 @@ def test_unknown_model_says_what_to_use(call: Call, fake: FakeLMStudio) -> None:
         call("download_model", "nobody/no-such-model", progress=False)
     message = caught.value.message
     assert "does not know a model 'nobody/no-such-model' to download" in message
-    assert "catalog id" in message and "Hugging Face" in message
+    assert "catalog id" in message
+    assert "Hugging Face" in message
     assert caught.value.model == "nobody/no-such-model"
     assert paths(fake) == ["POST /api/v1/models/download"]
 
@@ -104,7 +110,8 @@ def test_lm_studio_0_3_has_no_download_endpoint() -> None:
             with pytest.raises(DownloadNotSupportedError) as caught:
                 make_call(old, mode)("download_model", QWEN, progress=False)
             message = caught.value.message
-            assert "LM Studio 0.4 or newer" in message and f"lms get {QWEN}" in message
+            assert "LM Studio 0.4 or newer" in message
+            assert f"lms get {QWEN}" in message
             assert caught.value.status_code == 200  # LM Studio's "unexpected endpoint" answer
 
 

@@ -18,8 +18,10 @@ def test_loaded_and_compatible_needs_only_the_catalog(call: Call, fake: FakeLMSt
     assert isinstance(ready, ReadyModel)
     assert ready.model == "fake-llm"
     assert ready.context_length == 4096  # the loaded instance has more than asked: reused
-    assert ready.facts.type == "llm" and ready.facts.tools is True
-    assert not ready.was_loaded and not ready.was_downloaded
+    assert ready.facts.type == "llm"
+    assert ready.facts.tools is True
+    assert not ready.was_loaded
+    assert not ready.was_downloaded
     assert paths(fake) == [CATALOG]
 
 
@@ -32,8 +34,10 @@ def test_loaded_with_a_smaller_context_is_loaded_again(call: Call, fake: FakeLMS
         "context_length": 16384,
         "ttl": 600,
     }
-    assert ready.was_loaded and ready.context_length == 16384
-    assert ready.load is not None and ready.load.load_time_seconds == fake.load_time_seconds
+    assert ready.was_loaded
+    assert ready.context_length == 16384
+    assert ready.load is not None
+    assert ready.load.load_time_seconds == fake.load_time_seconds
 
 
 def test_other_engine_options_are_compared(call: Call, fake: FakeLMStudio) -> None:
@@ -52,15 +56,14 @@ def test_other_engine_options_are_compared(call: Call, fake: FakeLMStudio) -> No
 def test_downloaded_but_not_loaded_is_loaded(call: Call, fake: FakeLMStudio) -> None:
     ready = call("ensure_model", "idle-llm", context_length=8192, progress=False)
     assert paths(fake) == [CATALOG, LOAD]
-    assert ready.model == "idle-llm" and ready.context_length == 8192
+    assert ready.model == "idle-llm"
+    assert ready.context_length == 8192
     assert fake.model("idle-llm").loaded
 
 
 def test_missing_is_downloaded_then_loaded(call: Call, fake: FakeLMStudio) -> None:
     fake.add_downloadable(QWEN, size=2 * GB, steps=2)
-    ready = call(
-        "ensure_model", QWEN, context_length=8192, progress=False, poll_interval=FAST
-    )
+    ready = call("ensure_model", QWEN, context_length=8192, progress=False, poll_interval=FAST)
     job = fake.downloads[QWEN].job_id
     status = f"GET /api/v1/models/download/status/{job}"
     assert paths(fake) == [
@@ -71,12 +74,16 @@ def test_missing_is_downloaded_then_loaded(call: Call, fake: FakeLMStudio) -> No
         CATALOG,
         LOAD,
     ]
-    assert ready.was_downloaded and ready.was_loaded
-    assert ready.download is not None and ready.download.job_id == job
-    assert ready.model == QWEN and ready.context_length == 8192
+    assert ready.was_downloaded
+    assert ready.was_loaded
+    assert ready.download is not None
+    assert ready.download.job_id == job
+    assert ready.model == QWEN
+    assert ready.context_length == 8192
     fake.clear()
     again = call("ensure_model", QWEN, context_length=8192, progress=False)
-    assert paths(fake) == [CATALOG] and not again.was_loaded
+    assert paths(fake) == [CATALOG]
+    assert not again.was_loaded
 
 
 def test_download_false_refuses_to_download(call: Call, fake: FakeLMStudio) -> None:
@@ -91,7 +98,8 @@ def test_download_false_refuses_to_download(call: Call, fake: FakeLMStudio) -> N
 def test_load_false_only_downloads(call: Call, fake: FakeLMStudio) -> None:
     fake.add_downloadable(QWEN, size=GB, steps=1)
     ready = call("ensure_model", QWEN, load=False, progress=False, poll_interval=FAST)
-    assert ready.was_downloaded and not ready.was_loaded
+    assert ready.was_downloaded
+    assert not ready.was_loaded
     assert LOAD not in paths(fake)
     assert fake.model(QWEN).loaded is False
 
@@ -111,7 +119,8 @@ def test_unknown_load_option_warns_and_is_sent(call: Call, fake: FakeLMStudio) -
 def test_lm_studio_0_3_ensures_a_loaded_model_and_cannot_download() -> None:
     with FakeLMStudio(api_v1=False) as old:
         ready = make_call(old, "sync")("ensure_model", "fake-llm", progress=False)
-        assert ready.model == "fake-llm" and ready.facts.source == "/api/v0/models"
+        assert ready.model == "fake-llm"
+        assert ready.facts.source == "/api/v0/models"
         assert not ready.was_loaded
         with pytest.raises(DownloadNotSupportedError):
             make_call(old, "async")("ensure_model", "not-here", progress=False)

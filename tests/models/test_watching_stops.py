@@ -37,14 +37,17 @@ def test_ctrl_c_stops_watching_and_the_job_goes_on(call: Call, fake: FakeLMStudi
     stopped = caught.value
     assert isinstance(stopped, KeyboardInterrupt)  # the program still stops, as asked
     job_id = fake.downloads[QWEN].job_id
-    assert stopped.job_id == job_id and stopped.model == QWEN
+    assert stopped.job_id == job_id
+    assert stopped.model == QWEN
     assert "continues in LM Studio" in str(stopped)
     assert f"client.watch_download({job_id!r})" in str(stopped)
-    assert updates[-1].state == "interrupted" and updates[-1].job_id == job_id
+    assert updates[-1].state == "interrupted"
+    assert updates[-1].job_id == job_id
     # The job was not cancelled: watching it again follows it to the end.
     polls_before = fake.downloads[QWEN].polls
     result = call("watch_download", job_id, model=QWEN, progress=False, poll_interval=FAST)
-    assert result.status == "completed" and result.job_id == job_id
+    assert result.status == "completed"
+    assert result.job_id == job_id
     assert fake.downloads[QWEN].polls > polls_before
     assert not any(r.method == "DELETE" for r in fake.requests)
 
@@ -64,18 +67,23 @@ async def test_cancelling_the_task_stops_watching(
 ) -> None:
     fake.add_downloadable(QWEN, size=GB, steps=1000)
     updates: list[ProgressUpdate] = []
+    polled_twice = asyncio.Event()
+
+    def record(update: ProgressUpdate) -> None:
+        updates.append(update)
+        if len(updates) == 3:
+            polled_twice.set()
+
     client = AsyncLMStudioClient(**client_options(fake))
-    task = asyncio.create_task(
-        client.download_model(QWEN, progress=updates.append, poll_interval=FAST)
-    )
-    while len(updates) < 3:
-        await asyncio.sleep(FAST)
+    task = asyncio.create_task(client.download_model(QWEN, progress=record, poll_interval=FAST))
+    await polled_twice.wait()
     with caplog.at_level(logging.INFO, logger="lmstudio_core"):
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
     job_id = fake.downloads[QWEN].job_id
-    assert updates[-1].state == "interrupted" and updates[-1].job_id == job_id
+    assert updates[-1].state == "interrupted"
+    assert updates[-1].job_id == job_id
     assert f"watch_download({job_id!r})" in caplog.text
     await client.aclose()
 
@@ -146,4 +154,3 @@ def test_lost_connection_says_the_job_goes_on_and_how_to_resume(mode: str) -> No
         assert result.status == "completed"
     finally:
         fake.stop()
-

@@ -1,0 +1,74 @@
+"""The adapters' ensure_model / aensure_model: the object's own model by default, same options."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from langchain_lmstudio import ChatLMStudio, LMStudioEmbeddings
+from llama_index_lmstudio import LMStudio, LMStudioEmbedding
+from lmstudio_core import InvalidRequestError, ReadyModel
+from lmstudio_core.testing import FakeLMStudio
+from tests.models.conftest import GB, QWEN, paths
+
+FAST = 0.01
+CATALOG = "GET /api/v1/models"
+LOAD = "POST /api/v1/models/load"
+
+
+def _objects(fake: FakeLMStudio, model: str, embedding: str) -> list[Any]:
+    connection = {"base_url": fake.base_url, "max_retries": 0}
+    return [
+        ChatLMStudio(model=model, **connection),
+        LMStudio(model=model, **connection),
+        LMStudioEmbeddings(model=embedding, **connection),
+        LMStudioEmbedding(model_name=embedding, **connection),
+    ]
+
+
+def test_each_adapter_ensures_its_own_model(fake: FakeLMStudio) -> None:
+    fake.add_downloadable(QWEN, size=GB, steps=1)
+    chat, llm, lc_embed, li_embed = _objects(fake, QWEN, "fake-embed")
+    ready = chat.ensure_model(context_length=8192, progress=False, poll_interval=FAST)
+    assert isinstance(ready, ReadyModel)
+    assert ready.model == QWEN
+    assert ready.was_downloaded
+    assert ready.was_loaded
+    assert ready.context_length == 8192
+    fake.clear()
+    assert llm.ensure_model(context_length=8192, progress=False).model == QWEN
+    assert paths(fake) == [CATALOG]  # the LlamaIndex object finds it ready: nothing else
+    fake.clear()
+    assert lc_embed.ensure_model(progress=False).facts.type == "embeddings"
+    assert li_embed.ensure_model(progress=False).model == "fake-embed"
+    assert paths(fake) == [CATALOG, CATALOG]
+
+
+async def test_aensure_model_with_load_options(fake: FakeLMStudio) -> None:
+    chat, llm, _, li_embed = _objects(fake, "idle-llm", "fake-embed")
+    ready = await llm.aensure_model(context_length=8192, ttl=300, flash_attention=False)
+    assert ready.was_loaded
+    assert ready.context_length == 8192
+    assert fake.requests[-1].json == {
+        "model": "idle-llm",
+        "echo_load_config": True,
+        "context_length": 8192,
+        "ttl": 300,
+        "flash_attention": False,
+    }
+    fake.clear()
+    again = await chat.aensure_model(context_length=8192, flash_attention=False, progress=False)
+    assert not again.was_loaded
+    assert paths(fake) == [CATALOG]
+    assert (await li_embed.aensure_model("fake-llm", progress=False)).model == "fake-llm"
+    await chat.aclose()
+    await llm.aclose()
+    await li_embed.aclose()
+
+
+def test_a_model_is_needed(fake: FakeLMStudio) -> None:
+    chat = ChatLMStudio(base_url=fake.base_url)
+    with pytest.raises(InvalidRequestError, match=r"ChatLMStudio.ensure_model\(\) needs a model"):
+        chat.ensure_model()
+    assert fake.requests == []
