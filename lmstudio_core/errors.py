@@ -1,6 +1,7 @@
 """One exception hierarchy for every failure, redaction of secrets, and option checks.
 
-Mapping LM Studio's error answers to these classes is `classify`, in `error_answers.py`.
+Mapping LM Studio's error answers to these classes is `classify`, in `error_answers.py`. The
+errors of a model download (`DownloadError` and its subclasses) are in `download_errors.py`.
 """
 
 from __future__ import annotations

@@ -70,7 +70,10 @@ def test_model_management_lists_and_explains_missing_load(
 ) -> None:
     models = model_management.main(target)
     assert [m.id for m in models] == [target.chat_model]
-    assert "needs LM Studio 0.4+" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "download not available here: needs LM Studio 0.4+" in out
+    assert f"ready: {target.chat_model} ctx=2048 loaded now: False" in out  # served as it is
+    assert "load/unload not available here (404): needs LM Studio 0.4+" in out
 
 
 def _run_demo(base_url: str) -> subprocess.CompletedProcess[str]:
