@@ -14,6 +14,7 @@ The catalog routes (``/v1/models``, ``/api/v0/models``, ``/api/v1/models``) are 
 
 from __future__ import annotations
 
+import copy
 import itertools
 import threading
 from dataclasses import dataclass
@@ -136,6 +137,14 @@ class ModelRoutes:
         self.downloads: dict[str, FakeDownload] = {}
         """Downloadable models by id (see `add_downloadable`), with their jobs' state."""
         self._job_ids = itertools.count(1)
+        self._initial_models = copy.deepcopy(self.models)
+
+    def reset_models(self) -> None:
+        """Back to the catalog the server started with: no downloads, nothing (un)loaded since."""
+        with self._lock:
+            self.models[:] = copy.deepcopy(self._initial_models)
+            self.downloads.clear()
+        self.load_time_seconds = 0.01
 
     def add_downloadable(
         self,
@@ -261,7 +270,9 @@ class ModelRoutes:
         with self._lock:
             job = self.downloads.get(name)
             if job is None and not self.strict_models:  # lenient: anything downloads, quickly
-                job = self.downloads[name] = FakeDownload(FakeModel(name, loaded=False), 1, 1)
+                model = FakeModel.of(name)
+                model.loaded = False
+                job = self.downloads[name] = FakeDownload(model, 1, 1)
             if job is None:
                 return error_answer(
                     404,

@@ -71,6 +71,7 @@ def environment(fake: FakeLMStudio, monkeypatch: pytest.MonkeyPatch) -> FakeLMSt
     for name in ("LM_API_TOKEN", "LMSTUDIO_API_TOKEN", "LM_STUDIO_API_KEY", "LMSTUDIO_TIMEOUT"):
         monkeypatch.delenv(name, raising=False)
     fake.clear()
+    fake.reset_models()  # a snippet that downloads or loads a model does not change the next
     return fake
 
 
