@@ -123,20 +123,20 @@ def test_terminal_without_tqdm_falls_back_to_lines() -> None:
 
 def test_ctrl_c_in_a_real_process_says_the_download_continues() -> None:
     code = SCRIPT.format(prelude="", steps=100_000)
-    process = subprocess.Popen(
+    with subprocess.Popen(
         [sys.executable, "-c", code],
-        stdout=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
         cwd=ROOT,
         env=_env(),
-    )
-    assert process.stderr is not None
-    first = process.stderr.readline()  # the download has started: a job is being watched
-    assert first.startswith("Downloading qwen/qwen3-4b-2507")
-    process.send_signal(signal.SIGINT)
-    rest = process.stderr.read()
-    process.wait(timeout=30)
+    ) as process:
+        assert process.stderr is not None
+        first = process.stderr.readline()  # the download has started: a job is being watched
+        assert first.startswith("Downloading qwen/qwen3-4b-2507")
+        process.send_signal(signal.SIGINT)
+        rest = process.stderr.read()
+        process.wait(timeout=30)
     assert process.returncode != 0
     assert "Stopped watching the download of qwen/qwen3-4b-2507" in rest
     assert "The download continues in LM Studio (job job_" in rest
