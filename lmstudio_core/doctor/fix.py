@@ -19,6 +19,13 @@ from lmstudio_core.errors import LMStudioError
 
 __all__ = ["Ask", "fix_models"]
 
+NO_LOAD_FIX = {
+    "lmstudio": "update LM Studio to 0.4 or later, or load it in the app or with `lms load`",
+    "llama.cpp": "restart llama-server with the model file: llama-server -m MODEL.gguf",
+    "openai-compatible": "load it the way that server loads models",
+}
+"""What to do where the server cannot load a model over HTTP, by its kind."""
+
 Ask = Callable[[str], bool]
 """Asks the user a yes/no question (the CLI asks on the terminal); True means yes."""
 
@@ -52,14 +59,16 @@ def fix_models(ctx: Context, ask: Ask | None) -> CheckResult:
     if not read_models(ctx):
         return CheckResult("fix", "skip", "the server lists no models")
     target = _target(ctx)
+    if isinstance(target, CheckResult) and target.verdict != "fail":
+        return target
+    if not ctx.load_available:
+        what = target if isinstance(target, str) else ctx.options.model or "a chat model"
+        kind = KIND_NAMES[ctx.kind] if ctx.kind else "this server"
+        detail = f"cannot load {what}: {kind} does not load models over HTTP"
+        return CheckResult("fix", "fail", detail, NO_LOAD_FIX.get(ctx.kind or "", ""))
     if isinstance(target, CheckResult):
         return target
     ttl = ctx.options.ttl
-    if not ctx.load_available:
-        kind = KIND_NAMES[ctx.kind] if ctx.kind else "this server"
-        detail = f"cannot load {target}: {kind} does not load models over HTTP"
-        fix = "LM Studio 0.3: load it in the app or with `lms load`; llama.cpp: restart with -m"
-        return CheckResult("fix", "fail", detail, fix)
     if not ctx.options.yes:
         if ask is None:
             detail = f"--fix would load {target}, but there is no terminal to ask"
