@@ -1,7 +1,8 @@
 """The five-minute tour: `make demo`.
 
 Runs against LM Studio when it answers at LMSTUDIO_BASE_URL, else against the bundled llama.cpp
-server with a tiny model. Shows, in order: a streaming LCEL chain with usage and tokens/second,
+server with a tiny model. First `doctor` checks that server (what answers, which calls work);
+then it shows, in order: a streaming LCEL chain with usage and tokens/second,
 a tool call fed back, structured extraction, a LlamaIndex RAG query over docs/, and a
 FunctionAgent run.
 """
@@ -21,6 +22,19 @@ DOCS = Path(__file__).resolve().parents[1] / "docs"
 
 def _title(number: int, text: str) -> None:
     print(f"\n=== {number}. {text} " + "=" * max(0, 60 - len(text)))
+
+
+def doctor(target: Target) -> bool:
+    """0. `doctor` on the server the demo uses; False when that server does not answer."""
+    from lmstudio_core.doctor import DoctorOptions, format_check, header, run_doctor, summary
+
+    print(header(target.base_url))
+    report = run_doctor(
+        DoctorOptions(base_url=target.base_url),
+        on_check=lambda check: print(format_check(check), flush=True),
+    )
+    print(summary(report))
+    return report.check("server").verdict != "fail"
 
 
 def lcel_chain(target: Target) -> None:
@@ -177,6 +191,10 @@ def main() -> int:
     failures = 0
     try:
         with connect() as target:
+            _title(0, "doctor: what works on this server")
+            if not doctor(target):
+                print("The demo stops here: the server does not answer (see the doctor above).")
+                return 1
             if target.bundled:
                 print("(The tiny model's words are random; watch the structure, not the prose.)")
             for number, (title, step) in enumerate(STEPS, start=1):

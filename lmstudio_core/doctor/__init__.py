@@ -14,7 +14,7 @@ found), `probe` (raw HTTP probes, the server's kind), `checks` (server, auth, AP
 """
 
 from lmstudio_core.doctor.context import DoctorOptions
-from lmstudio_core.doctor.report import render_json, render_text
+from lmstudio_core.doctor.report import format_check, header, render_json, render_text, summary
 from lmstudio_core.doctor.result import CheckResult, DoctorReport, Verdict
 from lmstudio_core.doctor.run import run_doctor
 
@@ -23,7 +23,10 @@ __all__ = [
     "DoctorOptions",
     "DoctorReport",
     "Verdict",
+    "format_check",
+    "header",
     "render_json",
     "render_text",
     "run_doctor",
+    "summary",
 ]

@@ -73,9 +73,15 @@ def _pick_chat(ctx: Context) -> Picked:
             return Picked(None, f"--model {wanted} is an embedding model")
         return Picked(wanted)
     chats = [m for m in ctx.models if m.is_loaded and not m.is_embedding]
-    if not chats:
-        return Picked(None, "no chat model (LLM) is loaded", "load one: `lms load <model>`")
-    return Picked(chats[0].id)
+    if chats:
+        return Picked(chats[0].id)
+    idle = [m.id for m in ctx.models if m.type in ("llm", "vlm")]
+    fix = (
+        f"load one: `lms load {idle[0]}`, or run doctor --fix"
+        if idle
+        else ("download one (`lms get <model>`), then load it (`lms load <model>`)")
+    )
+    return Picked(None, "no chat model (LLM) is loaded", fix)
 
 
 def _pick_embedding(ctx: Context) -> Picked:
@@ -88,9 +94,11 @@ def _pick_embedding(ctx: Context) -> Picked:
     untyped = [m for m in ctx.models if m.is_loaded and m.type == "unknown"]
     if untyped and ctx.kind != "lmstudio":  # /v1/models does not say which model embeds
         return Picked(untyped[0].id, tentative=True)
+    idle = [m.id for m in ctx.models if m.is_embedding]
     fix = (
-        "load one: `lms load <embedding model>` (download one first, e.g. "
-        "`lms get nomic-ai/nomic-embed-text-v1.5`)"
+        f"load one: `lms load {idle[0]}`"
+        if idle
+        else ("download one (`lms get nomic-ai/nomic-embed-text-v1.5`), then load it (`lms load`)")
     )
     return Picked(None, "no embedding model is loaded", fix)
 

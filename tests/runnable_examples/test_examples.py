@@ -95,6 +95,8 @@ def test_demo_against_a_running_server(llama_server: RunningServer) -> None:
     assert "Traceback" not in result.stdout + result.stderr
     assert "Done: 5 of 5 steps succeeded." in result.stdout
     assert "sources:" in result.stdout
+    assert f"lmstudio doctor: checking {llama_server.base_url}" in result.stdout
+    assert "[ ok ] server: llama.cpp (llama-server) answers at" in result.stdout
 
 
 def test_demo_starts_the_bundled_server_when_nothing_answers() -> None:
@@ -105,3 +107,4 @@ def test_demo_starts_the_bundled_server_when_nothing_answers() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Starting the bundled llama.cpp server" in result.stdout
     assert "Done: 5 of 5 steps succeeded." in result.stdout
+    assert "[ ok ] tool call: " in result.stdout  # doctor ran against the bundled server
