@@ -15,7 +15,6 @@ from lmstudio_core.catalog import facts_of, find_model
 from lmstudio_core.doctor.context import Context
 from lmstudio_core.doctor.probe import KIND_NAMES, server_kind
 from lmstudio_core.doctor.result import CheckResult
-from lmstudio_core.error_answers import html_answer_error
 from lmstudio_core.results import ModelInfo
 from lmstudio_core.transport_errors import plain_http_answered, transport_error
 
@@ -59,12 +58,11 @@ def check_server(ctx: Context) -> CheckResult:
     root = ctx.probe.root_url
     if answer.failure is not None:
         return _unreachable(ctx, answer.failure)
-    page = html_answer_error(answer.status, answer.body)
-    if page is not None or not (answer.json_ok or answer.denied):
+    if answer.html or not (answer.json_ok or answer.denied):
         what = (
             f"it answered a web page, HTTP {answer.status}"
-            if page
-            else (f"GET /v1/models answered HTTP {answer.status} without a model list")
+            if answer.html
+            else f"GET /v1/models answered HTTP {answer.status} without a model list"
         )
         ctx.blocked = "the server is not an OpenAI-compatible server"
         detail = f"{root} is not an OpenAI-compatible server ({what})"

@@ -76,6 +76,7 @@ class Probe:
     timeout: float
     """Seconds each probe may take."""
     answers: dict[tuple[str, bool], ProbeAnswer] = field(default_factory=dict)
+    """Answers so far, by ``(path, with token)``; cleared when a model is loaded."""
 
     @property
     def root_url(self) -> str:
