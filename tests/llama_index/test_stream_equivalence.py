@@ -196,7 +196,8 @@ def record() -> dict[str, Any]:
                     "responses": [_dump(r) for r in responses],
                     "events": _events(handler),
                 }
-    return json.loads(json.dumps(out))
+    normalized: dict[str, Any] = json.loads(json.dumps(out))  # as the golden file reads back
+    return normalized
 
 
 @pytest.fixture(scope="module")
