@@ -26,7 +26,7 @@ from llama_index.core.instrumentation.events.llm import (
 from llama_index_instrumentation import get_dispatcher
 from llama_index_instrumentation.event_handlers import BaseEventHandler
 
-from llama_index_lmstudio import LMStudio
+from llama_index_lmstudio import LMStudio, _text_response
 from lmstudio_core.testing import FakeLMStudio
 from lmstudio_core.testing.replies import Answer, ChatContext, Reply
 
@@ -236,3 +236,26 @@ def _write_golden() -> None:
 
 if __name__ == "__main__":
     _write_golden()
+
+
+def test_chunks_are_copied_from_templates_on_this_llama_index() -> None:
+    assert _text_response.copies_match()
+    assert _text_response.text_response is _text_response.copied_text_response
+
+
+def test_a_template_that_no_longer_matches_is_detected(monkeypatch: pytest.MonkeyPatch) -> None:
+    # What a LlamaIndex release adding a field default to TextBlock would look like here.
+    monkeypatch.setitem(_text_response._BLOCK_STATE, "block_type", "image")
+    assert not _text_response.copies_match()
+
+
+def test_a_copied_response_is_independent_of_the_next() -> None:
+    first = _text_response.copied_text_response("a", "a", {}, {})
+    second = _text_response.copied_text_response("ab", "b", {}, {})
+    first.message.additional_kwargs["x"] = 1
+    first.raw = {"changed": True}
+    assert second.message.additional_kwargs == {}
+    assert "raw" in first.__pydantic_fields_set__
+    assert second.message.content == "ab"
+    assert first.message.blocks is not second.message.blocks
+    assert first.__pydantic_fields_set__ is not second.__pydantic_fields_set__
