@@ -15,6 +15,7 @@ streams to what they were before.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from llama_index.core.base.llms.types import ChatMessage, ChatResponse, MessageRole, TextBlock
@@ -24,7 +25,29 @@ __all__ = ["text_response"]
 
 _ASSISTANT = MessageRole.ASSISTANT
 _new = object.__new__
-_setattr = object.__setattr__
+
+
+def _slot_setter(name: str) -> Callable[[Any, Any], None]:
+    """The setter of one of pydantic's `BaseModel` slots (the four ``model_construct`` sets).
+
+    Calling the slot's own setter skips `object.__setattr__`'s attribute lookup: a third less
+    time per copy. A pydantic without the slot gets a setter that fails, so `copies_match` is
+    False and the validated constructors are used.
+    """
+    setter: Callable[[Any, Any], None] | None = getattr(vars(BaseModel).get(name), "__set__", None)
+    if setter is not None:
+        return setter
+
+    def missing(obj: Any, value: Any) -> None:
+        raise AttributeError(f"pydantic's BaseModel has no {name} slot")
+
+    return missing
+
+
+_set_dict = _slot_setter("__dict__")
+_set_fields_set = _slot_setter("__pydantic_fields_set__")
+_set_extra = _slot_setter("__pydantic_extra__")
+_set_private = _slot_setter("__pydantic_private__")
 
 
 def validated_text_response(
@@ -52,19 +75,18 @@ def copied_text_response(
     """The same response as `validated_text_response`, copied from the validated templates."""
     # Three copies written out (no helper call): this runs for every chunk of every stream.
     block = _new(TextBlock)
-    _setattr(block, "__dict__", {**_BLOCK_STATE, "text": text})
-    _setattr(block, "__pydantic_fields_set__", set(_BLOCK_SET))
-    _setattr(block, "__pydantic_extra__", None)
-    _setattr(block, "__pydantic_private__", None)
+    _set_dict(block, {**_BLOCK_STATE, "text": text})
+    _set_fields_set(block, set(_BLOCK_SET))
+    _set_extra(block, None)
+    _set_private(block, None)
     message = _new(ChatMessage)
-    _setattr(message, "__dict__", {**_MESSAGE_STATE, "additional_kwargs": {}, "blocks": [block]})
-    _setattr(message, "__pydantic_fields_set__", set(_MESSAGE_SET))
-    _setattr(message, "__pydantic_extra__", None)
-    _setattr(message, "__pydantic_private__", None)
+    _set_dict(message, {**_MESSAGE_STATE, "additional_kwargs": {}, "blocks": [block]})
+    _set_fields_set(message, set(_MESSAGE_SET))
+    _set_extra(message, None)
+    _set_private(message, None)
     response = _new(ChatResponse)
-    _setattr(
+    _set_dict(
         response,
-        "__dict__",
         {
             **_RESPONSE_STATE,
             "message": message,
@@ -73,9 +95,9 @@ def copied_text_response(
             "additional_kwargs": extra,
         },
     )
-    _setattr(response, "__pydantic_fields_set__", set(_RESPONSE_SET))
-    _setattr(response, "__pydantic_extra__", None)
-    _setattr(response, "__pydantic_private__", None)
+    _set_fields_set(response, set(_RESPONSE_SET))
+    _set_extra(response, None)
+    _set_private(response, None)
     return response
 
 

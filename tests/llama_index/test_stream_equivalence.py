@@ -259,3 +259,11 @@ def test_a_copied_response_is_independent_of_the_next() -> None:
     assert second.message.content == "ab"
     assert first.message.blocks is not second.message.blocks
     assert first.__pydantic_fields_set__ is not second.__pydantic_fields_set__
+
+
+def test_a_pydantic_without_the_slots_falls_back(monkeypatch: pytest.MonkeyPatch) -> None:
+    setter = _text_response._slot_setter("__no_such_slot__")
+    with pytest.raises(AttributeError, match="__no_such_slot__"):
+        setter(object(), None)
+    monkeypatch.setattr(_text_response, "_set_extra", setter)
+    assert not _text_response.copies_match()
