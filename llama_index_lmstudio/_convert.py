@@ -28,6 +28,7 @@ from llama_index.core.base.llms.types import (
 from llama_index.core.llms.llm import ToolSelection
 from llama_index.core.llms.utils import parse_partial_json
 
+from llama_index_lmstudio._text_response import text_response
 from lmstudio_core import ChatDelta, ChatResult, ToolCall, Usage, parse_tool_arguments
 
 __all__ = [
@@ -263,12 +264,8 @@ class StreamState:
                 for _, c in sorted(self._calls.items())
             ]
             message = _message(self._content, self._reasoning or None, blocks)
-        else:  # plain text, the common case: what `_message` builds, without its branches
-            message = ChatMessage(
-                role=MessageRole.ASSISTANT,
-                blocks=[TextBlock(text=self._content)],
-                additional_kwargs={},
-            )
+        else:  # plain text, the common case: see `_text_response`
+            return text_response(self._content, delta.content, _delta_raw(delta), extra)
         return ChatResponse(
             message=message,
             delta=delta.content,

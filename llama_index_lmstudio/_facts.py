@@ -7,16 +7,15 @@ asked for.
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from llama_index.core.constants import DEFAULT_CONTEXT_WINDOW
 
-from lmstudio_core import (
-    LMStudioClient,
-    LMStudioConnectionError,
-    LMStudioError,
-    LMStudioTimeoutError,
-    ModelFacts,
-)
+from lmstudio_core.errors import LMStudioConnectionError, LMStudioError, LMStudioTimeoutError
+from lmstudio_core.results import ModelFacts
+
+if TYPE_CHECKING:  # the client module imports httpx: importing the adapter must not
+    from lmstudio_core import LMStudioClient
 
 __all__ = ["Facts", "server_facts"]
 
