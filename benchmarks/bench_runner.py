@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 import bench_scenarios as sc
-from bench_probes import IMPORTS, Counters, import_seconds, rss_after_calls
+from bench_probes import IMPORTS, Counters, import_seconds, rss_after_calls, warm_import
 from bench_report import SERVER
 from bench_rows import ROWS, Driver
 from bench_server import BenchServer
@@ -278,6 +278,11 @@ class Bench:
                 available.append((label, statement))
             else:
                 out[label] = f"skipped: {module} is not installed"
+        for label, statement in available:
+            try:
+                warm_import(statement)
+            except Exception as exc:
+                out[label] = f"error: {exc}"[:200]
         samples: dict[str, list[float]] = defaultdict(list)
         runs = cfg["import_runs"]
         for run in range(runs):
