@@ -32,7 +32,7 @@ def sampling_fields(field_names: Any) -> tuple[str, ...]:
 def configured_options(llm: ChatLMStudio) -> dict[str, Any]:
     """Options set on ``llm``: typed fields not None, model, model_kwargs, extra_body."""
     params: dict[str, Any] = {
-        name: value for name in llm.sampling_fields if (value := getattr(llm, name)) is not None
+        name: value for name in llm._sampling_fields if (value := getattr(llm, name)) is not None
     }
     if llm.model:
         params["model"] = llm.model

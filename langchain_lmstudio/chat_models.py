@@ -115,7 +115,7 @@ class ChatLMStudio(LMStudioConnection, BaseChatModel):
     model_kwargs: dict[str, Any] = Field(default_factory=dict)
     """Unknown constructor arguments land here and go to the top level of the request body."""
 
-    sampling_fields: ClassVar[tuple[str, ...]] = ()
+    _sampling_fields: ClassVar[tuple[str, ...]] = ()
     """The request options among the fields above (set below the class, from its fields)."""
 
     @model_validator(mode="before")
@@ -386,4 +386,4 @@ class ChatLMStudio(LMStudioConnection, BaseChatModel):
         return total
 
 
-ChatLMStudio.sampling_fields = sampling_fields(ChatLMStudio.model_fields)
+ChatLMStudio._sampling_fields = sampling_fields(ChatLMStudio.model_fields)
