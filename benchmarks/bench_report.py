@@ -32,7 +32,8 @@ def best_peer(results: dict[str, Any], metric: str, higher_is_better: bool = Fal
     return (max(valid) if higher_is_better else min(valid))[1]
 
 
-def _fmt(value: float | None, digits: int = 1) -> str:
+def fmt(value: float | None, digits: int = 1) -> str:
+    """A number for a table cell (``-`` when not measured)."""
     if value is None:
         return "-"
     if abs(value) >= 1000:
@@ -40,7 +41,8 @@ def _fmt(value: float | None, digits: int = 1) -> str:
     return f"{value:.{digits}f}"
 
 
-def _ratio(value: float | None, base: float | None) -> str:
+def ratio(value: float | None, base: float | None) -> str:
+    """``value / base`` as ``1.23x`` (``-`` when either is missing)."""
     if value is None or not base:
         return "-"
     return f"{value / base:.2f}x"
@@ -52,7 +54,7 @@ def _cell(results: dict[str, Any], row: str, metric: str, digits: int = 1) -> st
         return "-"
     spread = entry.get("spread")
     tail = f" ±{spread * 50:.0f}%" if spread else ""
-    return _fmt(entry["median"], digits) + tail
+    return fmt(entry["median"], digits) + tail
 
 
 def _table(header: list[str], lines: list[list[str]]) -> str:
@@ -77,6 +79,7 @@ def render(results: dict[str, Any]) -> str:
         _stream_table(results),
         _call_table(results),
         _concurrency_table(results),
+        _loop_table(results),
         _imports_table(results),
     ]
     rss = _rss_table(results)
@@ -86,7 +89,6 @@ def render(results: dict[str, Any]) -> str:
     skipped = [line for line in skipped if not line.endswith(": ok")]
     if skipped:
         parts.append("Not measured:\n" + "\n".join(skipped))
-    parts.append(render_targets(results["targets"]))
     return "\n\n".join(parts)
 
 
@@ -110,15 +112,15 @@ def _stream_table(results: dict[str, Any]) -> str:
             [
                 name,
                 _cell(results, name, "stream_sync"),
-                _ratio(sync, raw_s),
-                _ratio(sync, best_s),
-                _fmt(sync_cpu),
-                _ratio(sync_cpu, raw_sc),
+                ratio(sync, raw_s),
+                ratio(sync, best_s),
+                fmt(sync_cpu),
+                ratio(sync_cpu, raw_sc),
                 _cell(results, name, "stream_async"),
-                _ratio(asyn, raw_a),
-                _ratio(asyn, best_a),
-                _fmt(async_cpu),
-                _ratio(async_cpu, raw_ac),
+                ratio(asyn, raw_a),
+                ratio(asyn, best_a),
+                fmt(async_cpu),
+                ratio(async_cpu, raw_ac),
             ]
         )
     return (
@@ -162,14 +164,14 @@ def _call_table(results: dict[str, Any]) -> str:
             [
                 name,
                 _cell(results, name, "call", 0),
-                _ratio(value, raw_c),
-                _ratio(value, best_c),
-                _fmt(value_cpu, 0),
-                _ratio(value_cpu, raw_cc),
+                ratio(value, raw_c),
+                ratio(value, best_c),
+                fmt(value_cpu, 0),
+                ratio(value_cpu, raw_cc),
                 str(row.get("calls_done", "-")),
-                _fmt(per.get("connections"), 1) if per else "-",
-                _fmt(per.get("clients"), 1) if per else "-",
-                _fmt(per.get("ssl_contexts"), 1) if per else "-",
+                fmt(per.get("connections"), 1) if per else "-",
+                fmt(per.get("clients"), 1) if per else "-",
+                fmt(per.get("ssl_contexts"), 1) if per else "-",
             ]
         )
     return (
@@ -210,11 +212,11 @@ def _concurrency_table(results: dict[str, Any]) -> str:
             [
                 name,
                 _cell(results, name, "concurrent", 0),
-                _ratio(value, raw_t),
-                _ratio(value, best_t),
+                ratio(value, raw_t),
+                ratio(value, best_t),
                 _cell(results, name, "ttfc"),
                 _cell(results, name, "ttfc_p95"),
-                _ratio(ttfc, raw_f),
+                ratio(ttfc, raw_f),
             ]
         )
     return (
@@ -231,6 +233,35 @@ def _concurrency_table(results: dict[str, Any]) -> str:
     )
 
 
+def _loop_table(results: dict[str, Any]) -> str:
+    """A new event loop per non-streamed async call (``asyncio.run``) against one warm loop."""
+    cfg = results["config"]
+    lines = []
+    for name in _rows(results, "loop_fresh"):
+        fresh, warm = median(results, name, "loop_fresh"), median(results, name, "loop_warm")
+        fresh_cpu = median(results, name, "loop_fresh_cpu")
+        warm_cpu = median(results, name, "loop_warm_cpu")
+        extra = fresh - warm if fresh is not None and warm is not None else None
+        extra_cpu = fresh_cpu - warm_cpu if fresh_cpu is not None and warm_cpu is not None else None
+        lines.append(
+            [
+                name,
+                _cell(results, name, "loop_fresh", 2),
+                _cell(results, name, "loop_warm", 2),
+                fmt(extra, 2),
+                fmt(fresh_cpu, 2),
+                fmt(warm_cpu, 2),
+                fmt(extra_cpu, 2),
+            ]
+        )
+    return (
+        f"A new event loop per call: ms per non-streamed async call, asyncio.run each time vs "
+        f"one warm loop ({cfg['loop_calls']} calls each, median of {cfg['loop_rounds']} rounds; "
+        "cpu = mean process CPU)\n"
+        + _table(["row", "new loop", "warm", "extra", "cpu new", "cpu warm", "cpu extra"], lines)
+    )
+
+
 def _imports_table(results: dict[str, Any]) -> str:
     """Cold import times."""
     cfg = results["config"]
@@ -238,12 +269,11 @@ def _imports_table(results: dict[str, Any]) -> str:
     for label, entry in results["imports"].items():
         if isinstance(entry, dict):
             ms = [v * 1000 for v in entry["values"]]
-            lines.append([label, _fmt(entry["median"] * 1000), f"{min(ms):.0f}-{max(ms):.0f}"])
+            lines.append([label, fmt(entry["median"] * 1000), f"{min(ms):.0f}-{max(ms):.0f}"])
         else:
             lines.append([label, "-", str(entry)])
-    return f"Cold import (ms, fresh interpreter, median of {cfg['import_runs']})\n" + _table(
-        ["import", "ms", "range"], lines
-    )
+    title = f"Cold import (ms of process CPU, fresh interpreter, median of {cfg['import_runs']})"
+    return title + "\n" + _table(["import", "ms", "range"], lines)
 
 
 def _rss_table(results: dict[str, Any]) -> str | None:
@@ -252,7 +282,7 @@ def _rss_table(results: dict[str, Any]) -> str | None:
     for name, row in results["rows"].items():
         rss = row.get("rss")
         if isinstance(rss, dict):
-            lines.append([name, _fmt(rss["rss_mb"]), str(rss["calls"])])
+            lines.append([name, fmt(rss["rss_mb"]), str(rss["calls"])])
         elif rss:
             lines.append([name, "-", str(rss)])
     if not lines:
@@ -260,141 +290,3 @@ def _rss_table(results: dict[str, Any]) -> str | None:
     return "RSS after non-streamed calls (MB, fresh process)\n" + _table(
         ["row", "RSS MB", "calls"], lines
     )
-
-
-def render_targets(targets: list[dict[str, Any]]) -> str:
-    """The target checklist."""
-    lines = []
-    for target in targets:
-        mark = {True: "MET", False: "NOT MET", None: "n/a"}[target["met"]]
-        lines.append(f"  [{mark:>7}] {target['name']}: {target['detail']}")
-    return "Targets (from this run)\n" + "\n".join(lines)
-
-
-def _target(name: str, value: float | None, limit: float | None, detail: str) -> dict[str, Any]:
-    met = None if value is None or limit is None else value <= limit
-    return {"name": name, "value": value, "limit": limit, "met": met, "detail": detail}
-
-
-def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
-    """Check the issue's targets against this run's medians."""
-    out: list[dict[str, Any]] = []
-
-    def m(row: str, metric: str) -> float | None:
-        return median(results, row, metric)
-
-    for mode in ("sync", "async"):
-        metric = f"stream_{mode}"
-        raw, core = m(RAW, metric), m(CORE, metric)
-        raw_cpu, core_cpu = m(RAW, metric + "_cpu"), m(CORE, metric + "_cpu")
-        ratio = core / raw if core and raw else None
-        out.append(
-            _target(
-                f"lmstudio_core streaming ({mode}) <= 1.15x raw httpx per chunk",
-                ratio,
-                1.15,
-                f"{_fmt(core)} µs vs {_fmt(raw)} µs = {_ratio(core, raw)} "
-                f"(cpu: {_fmt(core_cpu)} vs {_fmt(raw_cpu)} µs = {_ratio(core_cpu, raw_cpu)})",
-            )
-        )
-        for adapter, floor in ((LC_ADAPTER, LC_FLOOR), (LI_ADAPTER, LI_FLOOR)):
-            value, base = m(adapter, metric), m(floor, metric)
-            limit = raw + base + 5 if raw is not None and base is not None else None
-            value_cpu, base_cpu = m(adapter, metric + "_cpu"), m(floor, metric + "_cpu")
-            share_cpu = (
-                value_cpu - raw_cpu - base_cpu
-                if value_cpu is not None and raw_cpu is not None and base_cpu is not None
-                else None
-            )
-            out.append(
-                _target(
-                    f"{adapter} per chunk ({mode}) <= raw httpx + {floor} + 5 µs",
-                    value,
-                    limit,
-                    f"{_fmt(value)} µs vs limit {_fmt(limit)} µs "
-                    f"(own share {_fmt(value - limit + 5 if value and limit else None)} µs; "
-                    f"by cpu time {_fmt(share_cpu)} µs)",
-                )
-            )
-    per = (results["rows"].get(CORE) or {}).get("per_100_requests") or {}
-    if per:
-        worst = max(per.get("clients", 0), per.get("ssl_contexts", 0), per.get("connections", 0))
-        out.append(
-            _target(
-                "lmstudio_core: no new client, SSL context or connection per request",
-                worst,
-                1.0,
-                f"per 100 warm requests: {per.get('clients')} clients, "
-                f"{per.get('ssl_contexts')} SSL contexts, {per.get('connections')} connections",
-            )
-        )
-    raw_call = m(RAW, "call")
-    for adapter in (LC_ADAPTER, LI_ADAPTER):
-        value = m(adapter, "call")
-        out.append(
-            _target(
-                f"{adapter} non-streamed call <= 1.5x raw httpx",
-                value / raw_call if value and raw_call else None,
-                1.5,
-                f"{_fmt(value, 0)} µs vs {_fmt(raw_call, 0)} µs = {_ratio(value, raw_call)}",
-            )
-        )
-    raw_t = m(RAW, "concurrent")
-    for row in (CORE,):
-        value = m(row, "concurrent")
-        # Higher is better: express as raw/value <= 1.25 (i.e. value >= 0.8x raw).
-        out.append(
-            {
-                **_target(
-                    f"{row}: {results['config']['streams']} concurrent streams >= 0.8x raw "
-                    "httpx throughput",
-                    raw_t / value if value and raw_t else None,
-                    1.25,
-                    "",
-                ),
-                "detail": f"{_fmt(value, 0)} vs {_fmt(raw_t, 0)} chunks/s = {_ratio(value, raw_t)}",
-            }
-        )
-    raw_f = m(RAW, "ttfc")
-    for row in (CORE, LC_ADAPTER, LI_ADAPTER):
-        value = m(row, "ttfc")
-        out.append(
-            _target(
-                f"{row}: time to first chunk under load within 1.5x raw httpx (no loop blocking)",
-                value / raw_f if value and raw_f else None,
-                1.5,
-                f"median {_fmt(value)} ms vs {_fmt(raw_f)} ms = {_ratio(value, raw_f)}",
-            )
-        )
-    imports = results["imports"]
-
-    def imp(label: str) -> float | None:
-        entry = imports.get(label)
-        return entry["median"] * 1000 if isinstance(entry, dict) else None
-
-    for ours, base in (
-        ("langchain_lmstudio", "langchain-core (BaseChatModel)"),
-        ("llama_index_lmstudio", "llama-index-core (FunctionCallingLLM)"),
-    ):
-        a, b = imp(ours), imp(base)
-        added = a - b if a is not None and b is not None else None
-        out.append(
-            _target(
-                f"import {ours} adds <= 100 ms to {base}",
-                added,
-                100.0,
-                f"{_fmt(a, 0)} ms vs {_fmt(b, 0)} ms = +{_fmt(added, 0)} ms",
-            )
-        )
-    core_ms = imp("lmstudio_core")
-    out.append(_target("import lmstudio_core < 150 ms", core_ms, 150.0, f"{_fmt(core_ms, 0)} ms"))
-    server, raw = m(SERVER, "stream_sync"), m(RAW, "stream_sync")
-    out.append(
-        _target(
-            "raw httpx is not server-bound (server alone <= 0.5x raw httpx per chunk)",
-            server / raw if server and raw else None,
-            0.5,
-            f"server alone {_fmt(server, 2)} µs vs raw httpx {_fmt(raw)} µs per chunk",
-        )
-    )
-    return out

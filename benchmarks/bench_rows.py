@@ -177,25 +177,54 @@ class LlamaIndexDriver(Driver):
 
 
 class LangChainFloor(LangChainDriver):
-    """LangChain's own cost: a chat model yielding pre-made chunks."""
+    """LangChain's own cost: a chat model building its chunks from pre-set tokens."""
 
     network = False
 
     def build(self, model: str) -> Any:
-        from bench_floors import langchain_floor
+        from bench_floors import Source, langchain_floor
 
-        return langchain_floor(chunks_of(model))
+        return langchain_floor(Source(chunks_of(model)))
 
 
 class LlamaIndexFloor(LlamaIndexDriver):
-    """LlamaIndex's own cost: an LLM returning pre-made responses through its callbacks."""
+    """LlamaIndex's own cost: an LLM building its responses from pre-set tokens."""
 
     network = False
 
     def build(self, model: str) -> Any:
-        from bench_floors import llama_index_floor
+        from bench_floors import Source, llama_index_floor
 
-        return llama_index_floor(chunks_of(model))
+        return llama_index_floor(Source(chunks_of(model)))
+
+
+class RawFed(Driver):
+    """A driver whose framework model reads through one shared `RawHttpx`."""
+
+    def raw(self) -> RawHttpx:
+        """The raw httpx driver, built once."""
+        raw = self._cache.get("")
+        if raw is None:
+            raw = self._cache[""] = RawHttpx(self.url)
+        return raw  # type: ignore[no-any-return]
+
+
+class LangChainFloorOverRaw(RawFed, LangChainDriver):
+    """The LangChain floor fed by raw httpx: the cheapest LangChain adapter that does I/O."""
+
+    def build(self, model: str) -> Any:
+        from bench_floors import RawSource, langchain_floor
+
+        return langchain_floor(RawSource(self.raw(), model))
+
+
+class LlamaIndexFloorOverRaw(RawFed, LlamaIndexDriver):
+    """The LlamaIndex floor fed by raw httpx: the cheapest LlamaIndex adapter that does I/O."""
+
+    def build(self, model: str) -> Any:
+        from bench_floors import RawSource, llama_index_floor
+
+        return llama_index_floor(RawSource(self.raw(), model))
 
 
 class ChatLMStudioDriver(LangChainDriver):
@@ -313,6 +342,8 @@ class Row:
 
 
 LC, LI = "langchain", "llama-index"
+LC_FLOOR_OVER_RAW = "LangChain floor over raw httpx"
+LI_FLOOR_OVER_RAW = "LlamaIndex floor over raw httpx"
 ROWS = [
     Row("raw httpx", "limit", None, RawHttpx, ("httpx",)),
     Row("lmstudio_core", "core", None, Core, ("lmstudio_core",)),
@@ -338,5 +369,7 @@ ROWS = [
         "llama-index-llms-lmstudio",
     ),
     Row("openai SDK", "reference", None, OpenAISDK, ("openai",), "openai"),
+    Row(LC_FLOOR_OVER_RAW, "reference", LC, LangChainFloorOverRaw, ("langchain_core",)),
+    Row(LI_FLOOR_OVER_RAW, "reference", LI, LlamaIndexFloorOverRaw, ("llama_index.core",)),
 ]
 BY_NAME = {row.name: row for row in ROWS}

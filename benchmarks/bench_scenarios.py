@@ -117,6 +117,38 @@ async def time_to_first_chunk(
     return firsts
 
 
+def new_loops(driver: Driver, model: str, calls: int) -> tuple[Timing, Timing]:
+    """Milliseconds per non-streamed async call: ``asyncio.run`` per call, then one warm loop.
+
+    Each is ``(wall median, cpu mean)`` over ``calls`` calls. A new loop per call is what many
+    real programs do; its extra cost is a new connection pool for that loop plus asyncio's own.
+    """
+    fresh: list[float] = []
+    gc.collect()
+    start_cpu = cpu()
+    for _ in range(calls):
+        start = perf()
+        asyncio.run(driver.acall(model))
+        fresh.append(perf() - start)
+    fresh_cpu = cpu() - start_cpu
+
+    async def warm() -> tuple[list[float], float]:
+        await driver.acall(model)  # this loop's pool
+        times = []
+        start_cpu = cpu()
+        for _ in range(calls):
+            start = perf()
+            await driver.acall(model)
+            times.append(perf() - start)
+        return times, cpu() - start_cpu
+
+    warm_times, warm_cpu = asyncio.run(warm())
+    return (
+        (statistics.median(fresh) * 1e3, fresh_cpu / calls * 1e3),
+        (statistics.median(warm_times) * 1e3, warm_cpu / calls * 1e3),
+    )
+
+
 # -- the server alone: a raw-socket reader, to show the clients are not server-bound -----------
 
 _LENGTH = re.compile(rb"content-length: (\d+)", re.IGNORECASE)

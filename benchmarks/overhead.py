@@ -8,25 +8,22 @@ Usage::
 Starts the fake server (`bench_server`) in its own process, then measures every available row
 (`bench_rows`) in interleaved rounds, so machine noise hits all rows alike: streamed chunks
 (sync and async), non-streamed calls, concurrent async streams, time to first chunk under load,
-cold import time and RSS. Prints ratios to raw httpx and to the best peer, checks the targets,
-and writes JSON to benchmarks/results/latest.json. Peers that are not installed are skipped.
+a new event loop per call, cold import time and RSS. Prints ratios to raw httpx and to the best
+peer, then every target of issue 14 with its value and PASS or FAIL (`bench_targets`, computed
+from this run's medians; process CPU time where the issue measures it), and writes JSON to
+benchmarks/results/latest.json. Peers that are not installed are skipped (`make bench` installs
+them: the ``bench`` dependency group).
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import datetime
-import importlib.util
 import json
 import os
 import platform
-import random
-import statistics
 import sys
 import time
-from collections import defaultdict
-from collections.abc import Callable
 from typing import Any
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -34,10 +31,10 @@ if HERE not in sys.path:
     sys.path.insert(0, HERE)
 
 import bench_scenarios as sc  # noqa: E402
-from bench_probes import IMPORTS, Counters, import_seconds, rss_after_calls  # noqa: E402
-from bench_report import SERVER, render, targets  # noqa: E402
-from bench_rows import ROWS, Driver  # noqa: E402
+from bench_report import render  # noqa: E402
+from bench_runner import Bench, log  # noqa: E402
 from bench_server import BenchServer  # noqa: E402
+from bench_targets import render_targets, targets  # noqa: E402
 
 FULL = {
     "chunks": 5000,
@@ -55,6 +52,8 @@ FULL = {
     "import_runs": 5,
     "rss_calls": 1000,
     "rss_budget_s": 20.0,
+    "loop_calls": 100,
+    "loop_rounds": 3,
 }
 QUICK = {
     **FULL,
@@ -72,292 +71,9 @@ QUICK = {
     "import_runs": 1,
     "rss_calls": 50,
     "rss_budget_s": 5.0,
+    "loop_calls": 10,
+    "loop_rounds": 1,
 }
-
-
-def log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
-
-
-class Bench:
-    """One run: the server, the drivers, and the numbers collected so far."""
-
-    def __init__(self, cfg: dict[str, Any], server: BenchServer, only: set[str] | None) -> None:
-        self.cfg = cfg
-        self.server = server
-        self.loop = asyncio.new_event_loop()
-        asyncio.set_event_loop(self.loop)
-        self.rng = random.Random(cfg["seed"])
-        self.counters = Counters()
-        self.drivers: dict[str, Driver] = {}
-        self.values: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
-        self.rows: dict[str, dict[str, Any]] = {
-            SERVER: {"group": "server", "framework": None, "status": "ok"}
-        }
-        self.requests: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
-        self.only = only
-
-    # -- set-up ----------------------------------------------------------------------------
-
-    def setup(self) -> None:
-        self.counters.install()
-        models = [
-            f"bench-{self.cfg['chunks']}",
-            f"bench-{self.cfg['concurrent_chunks']}",
-            self.cfg["paced_model"],
-            "bench-model",
-        ]
-        for row in ROWS:
-            entry = self.rows[row.name] = {
-                "group": row.group,
-                "framework": row.framework,
-                "status": "ok",
-            }
-            reason = row.missing()
-            if self.only is not None and row.name not in self.only:
-                reason = "not selected (--only)"
-            if reason:
-                entry["status"] = f"skipped: {reason}"
-                log(f"  skip {row.name}: {reason}")
-                continue
-            try:
-                driver = row.driver(self.server.url)
-                self._warm(driver, models)
-            except Exception as exc:
-                entry["status"] = f"error while warming up: {type(exc).__name__}: {exc}"[:300]
-                log(f"  {row.name}: {entry['status']}")
-                continue
-            self.drivers[row.name] = driver
-
-    def _warm(self, driver: Driver, models: list[str]) -> None:
-        """Build each model's client, open connections, run every code path once."""
-
-        async def consume(n: int) -> None:
-            async for _ in driver.astream(f"bench-{n}"):
-                pass
-
-        for _ in range(3):
-            for model in models if driver.network else models[:2]:
-                driver.call(model)
-                self.loop.run_until_complete(driver.acall(model))
-        for _ in driver.stream("bench-20"):
-            pass
-        self.loop.run_until_complete(consume(20))
-
-    # -- measuring -------------------------------------------------------------------------
-
-    def _record(self, name: str, metric: str, measure: Callable[[], Any]) -> None:
-        """Run one measurement; a ``(wall, cpu)`` pair also records ``<metric>_cpu``."""
-        row = self.rows[name]
-        errors = row.setdefault("errors", {})
-        if metric in errors:
-            return
-        try:
-            value = measure()
-            if isinstance(value, tuple):
-                value, cpu = value
-                self.values[name][metric + "_cpu"].append(cpu)
-            self.values[name][metric].append(value)
-        except Exception as exc:
-            errors[metric] = f"{type(exc).__name__}: {exc}"[:300]
-            log(f"  {name} {metric}: {errors[metric]}")
-
-    def _counted(self, name: str, requests: int, measure: Callable[[], Any]) -> Any:
-        """Run ``measure`` and count new connections, clients and SSL contexts it caused."""
-        conns = self.server.connections()
-        clients, contexts = self.counters.snapshot()
-        value = measure()
-        tally = self.requests[name]
-        tally[0] += requests
-        # The first request may reconnect: the pool drops connections idle for 5 s (httpx's
-        # keep-alive expiry) while the other rows run. Only connections beyond that count.
-        tally[1] += max(0, self.server.connections() - conns - 1)
-        tally[2] += self.counters.clients - clients
-        tally[3] += self.counters.ssl_contexts - contexts
-        return value
-
-    def _under_load(self, name: str) -> bool:
-        """Rows for the concurrency, first-chunk and RSS sections (no floors or references)."""
-        return self.drivers[name].network and self.rows[name]["group"] != "reference"
-
-    def order(self) -> list[str]:
-        names = [SERVER, *self.drivers]
-        self.rng.shuffle(names)
-        return names
-
-    def streams_and_calls(self) -> None:
-        cfg = self.cfg
-        n = cfg["chunks"]
-        model = f"bench-{n}"
-        per_round = max(1, cfg["calls"] // cfg["rounds"])
-        port = self.server.port
-        for round_no in range(cfg["rounds"]):
-            log(f"round {round_no + 1}/{cfg['rounds']}: streams and calls")
-            for name in self.order():
-                if name == SERVER:
-                    self._record(name, "stream_sync", lambda: sc.server_stream(port, model, n))
-                    continue
-                d = self.drivers[name]
-                self._record(
-                    name,
-                    "stream_sync",
-                    lambda d=d, name=name: self._counted(
-                        name, 1, lambda: sc.stream_sync(d, model, n)
-                    ),
-                )
-            for name in self.order():
-                if name == SERVER:
-                    continue
-                d = self.drivers[name]
-                self._record(
-                    name,
-                    "stream_async",
-                    lambda d=d, name=name: self._counted(
-                        name,
-                        1,
-                        lambda: self.loop.run_until_complete(sc.stream_async(d, model, n)),
-                    ),
-                )
-            for name in self.order():
-                if name == SERVER:
-                    self._record(name, "call", lambda: sc.server_calls(port, per_round))
-                    continue
-                self._calls(name, per_round)
-
-    def _calls(self, name: str, count: int) -> None:
-        d = self.drivers[name]
-        done: list[int] = []
-
-        def measure() -> sc.Timing:
-            value, calls = sc.calls(d, "bench-model", count, self.cfg["call_budget_s"])
-            done.append(calls)
-            return value
-
-        self._record(name, "call", lambda: self._counted(name, count, measure))
-        if done:
-            tally = self.requests[name]
-            tally[0] += done[0] - count  # _counted assumed ``count`` requests
-            self.rows[name]["calls_done"] = self.rows[name].get("calls_done", 0) + done[0]
-
-    def concurrency(self) -> None:
-        cfg = self.cfg
-        model = f"bench-{cfg['concurrent_chunks']}"
-        streams, n = cfg["streams"], cfg["concurrent_chunks"]
-        port = self.server.port
-        for round_no in range(cfg["concurrent_rounds"]):
-            log(f"round {round_no + 1}/{cfg['concurrent_rounds']}: {streams} concurrent streams")
-            for name in self.order():
-                if round_no > 0 and self.rows[name]["group"] == "peer":
-                    continue  # the peers are 3-10x slower here: one round keeps the run short
-                if name == SERVER:
-                    self._record(
-                        name,
-                        "concurrent",
-                        lambda: self.loop.run_until_complete(
-                            sc.server_concurrent(port, model, streams, n)
-                        ),
-                    )
-                    continue
-                d = self.drivers[name]
-                if not self._under_load(name):
-                    continue
-                self._record(
-                    name,
-                    "concurrent",
-                    lambda d=d: self.loop.run_until_complete(sc.concurrent(d, model, streams, n)),
-                )
-
-    def first_chunks(self) -> None:
-        cfg = self.cfg
-        for round_no in range(cfg["ttfc_rounds"]):
-            log(f"round {round_no + 1}/{cfg['ttfc_rounds']}: time to first chunk under load")
-            for name in self.order():
-                if name == SERVER or not self._under_load(name):
-                    continue
-                d = self.drivers[name]
-                firsts: list[float] = []
-
-                def measure(d: Driver = d, firsts: list[float] = firsts) -> float:
-                    firsts.extend(
-                        self.loop.run_until_complete(
-                            sc.time_to_first_chunk(
-                                d,
-                                cfg["paced_model"],
-                                cfg["ttfc_streams"],
-                                cfg["ttfc_stagger_s"],
-                                cfg["ttfc_deadline_s"],
-                            )
-                        )
-                    )
-                    return statistics.median(firsts)
-
-                self._record(name, "ttfc", measure)
-                if firsts:
-                    p95 = sorted(firsts)[int(0.95 * (len(firsts) - 1))]
-                    self.values[name]["ttfc_p95"].append(p95)
-
-    def imports(self) -> dict[str, Any]:
-        cfg = self.cfg
-        available = []
-        out: dict[str, Any] = {}
-        for label, statement, module in IMPORTS:
-            try:
-                found = importlib.util.find_spec(module) is not None
-            except ModuleNotFoundError:
-                found = False
-            if found:
-                available.append((label, statement))
-            else:
-                out[label] = f"skipped: {module} is not installed"
-        samples: dict[str, list[float]] = defaultdict(list)
-        runs = cfg["import_runs"]
-        for run in range(runs):
-            log(f"imports: run {run + 1}/{runs}")
-            self.rng.shuffle(available)
-            for label, statement in available:
-                try:
-                    samples[label].append(import_seconds(statement))
-                except Exception as exc:
-                    out[label] = f"error: {exc}"[:200]
-        order = [label for label, _, _ in IMPORTS]
-        for label, values in samples.items():
-            if label not in out:
-                out[label] = sc.summary(values)
-        return {label: out[label] for label in order if label in out}
-
-    def rss(self) -> None:
-        cfg = self.cfg
-        for name in self.drivers:
-            if not self._under_load(name):
-                continue
-            log(f"RSS: {name}")
-            try:
-                self.rows[name]["rss"] = rss_after_calls(
-                    name, self.server.url, cfg["rss_calls"], cfg["rss_budget_s"]
-                )
-            except Exception as exc:
-                self.rows[name]["rss"] = f"error: {exc}"[:200]
-
-    def collect(self) -> dict[str, dict[str, Any]]:
-        for name, metrics in self.values.items():
-            for metric, values in metrics.items():
-                self.rows[name][metric] = sc.summary(values)
-        for name, (requests, conns, clients, contexts) in self.requests.items():
-            if requests:
-                self.rows[name]["per_100_requests"] = {
-                    "requests": requests,
-                    "connections": round(100 * conns / requests, 2),
-                    "clients": round(100 * clients / requests, 2),
-                    "ssl_contexts": round(100 * contexts / requests, 2),
-                }
-        for row in self.rows.values():
-            if row.get("errors"):
-                row["status"] = "errors: " + "; ".join(
-                    f"{k}: {v}" for k, v in row["errors"].items()
-                )
-            elif "errors" in row:
-                del row["errors"]
-        return self.rows
 
 
 def main() -> int:
@@ -387,6 +103,7 @@ def main() -> int:
         bench.streams_and_calls()
         bench.concurrency()
         bench.first_chunks()
+        bench.new_loops()
         bench.counters.uninstall()
         imports = {} if args.no_imports else bench.imports()
         if not args.no_rss:
@@ -408,6 +125,8 @@ def main() -> int:
     }
     results["targets"] = targets(results)
     print(render(results))
+    print()
+    print(render_targets(results["targets"]))
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     with open(args.out, "w") as handle:
         json.dump(results, handle, indent=2)

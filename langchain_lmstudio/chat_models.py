@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
 from langchain_core.language_models import LangSmithParams, LanguageModelInput, ModelProfile
@@ -21,21 +21,17 @@ from pydantic import ConfigDict, Field, field_validator, model_validator
 from typing_extensions import Self
 
 from langchain_lmstudio._connection import LMStudioConnection
-from langchain_lmstudio._convert import (
-    PROVIDER,
-    StreamConverter,
-    messages_to_openai,
-    result_to_chat_result,
-    text_of,
-)
+from langchain_lmstudio._convert import result_to_chat_result, text_of
 from langchain_lmstudio._profile import STATIC_PROFILE, ServerProfile, profile_of
-from lmstudio_core import (
-    ChatRequest,
-    ModelFacts,
-    ModelInfo,
-    parse_uri,
+from langchain_lmstudio._request import (
+    chat_request,
+    configured_options,
+    ls_params,
+    sampling_fields,
+    stream_request,
 )
-from lmstudio_core.chat_request import REQUEST_OPTION_FIELDS, map_tool_choice
+from lmstudio_core import ModelFacts, ModelInfo, parse_uri
+from lmstudio_core.chat_request import map_tool_choice
 from lmstudio_core.errors import accepted_names
 from lmstudio_core.request_options import collect_unknown_options
 
@@ -119,6 +115,9 @@ class ChatLMStudio(LMStudioConnection, BaseChatModel):
     model_kwargs: dict[str, Any] = Field(default_factory=dict)
     """Unknown constructor arguments land here and go to the top level of the request body."""
 
+    _sampling_fields: ClassVar[tuple[str, ...]] = ()
+    """The request options among the fields above (set below the class, from its fields)."""
+
     @model_validator(mode="before")
     @classmethod
     def _collect_model_kwargs(cls, values: Any) -> Any:
@@ -170,70 +169,13 @@ class ChatLMStudio(LMStudioConnection, BaseChatModel):
 
     @property
     def _identifying_params(self) -> dict[str, Any]:
-        params = {"base_url": self.base_url, **self._configured_options()}
+        params = {"base_url": self.base_url, **configured_options(self)}
         return {key: value for key, value in params.items() if value is not None}
 
     def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> LangSmithParams:
-        model = kwargs.get("model")
-        params = LangSmithParams(
-            ls_provider=PROVIDER,
-            ls_model_name=model if isinstance(model, str) else self.model or "default",
-            ls_model_type="chat",
-        )
-        temperature = kwargs.get("temperature", self.temperature)
-        if temperature is not None:
-            params["ls_temperature"] = temperature
-        max_tokens = kwargs.get("max_tokens", self.max_tokens)
-        if max_tokens is not None:
-            params["ls_max_tokens"] = max_tokens
-        stop = stop or kwargs.get("stop") or self.stop
-        if stop:
-            params["ls_stop"] = [stop] if isinstance(stop, str) else list(stop)
-        return params
+        return ls_params(self, stop, kwargs)
 
-    # -- clients --------------------------------------------------------------------------------
-
-    # -- requests -------------------------------------------------------------------------------
-
-    def _configured_options(self) -> dict[str, Any]:
-        """Options set on this object: typed fields not None, model, model_kwargs, extra_body."""
-        params: dict[str, Any] = {
-            name: value for name in _SAMPLING_FIELDS if (value := getattr(self, name)) is not None
-        }
-        if self.model:
-            params["model"] = self.model
-        params.update(self.model_kwargs)
-        params.update(self.extra_body or {})
-        return params
-
-    def _chat_request(
-        self,
-        messages: list[BaseMessage],
-        stop: list[str] | None,
-        kwargs: dict[str, Any],
-        *,
-        stream: bool,
-    ) -> ChatRequest:
-        """The core request: this object's options, then per-call kwargs."""
-        params = self._configured_options()
-        params.update(kwargs)
-        params.pop("stream", None)
-        include_usage = params.pop("stream_usage", self.stream_usage)
-        if stop is not None:
-            params["stop"] = stop
-        if not params.get("stop"):
-            params.pop("stop", None)
-        if stream and not include_usage:
-            params.setdefault("stream_options", {"include_usage": False})
-        return ChatRequest.create(messages=messages_to_openai(messages), stream=stream, **params)
-
-    def _stream_request(
-        self, messages: list[BaseMessage], stop: list[str] | None, kwargs: dict[str, Any]
-    ) -> tuple[ChatRequest, StreamConverter]:
-        """The streaming request and the converter of its deltas (shared by both streams)."""
-        request = self._chat_request(messages, stop, kwargs, stream=True)
-        include_usage = (request.stream_options or {}).get("include_usage", True)
-        return request, StreamConverter(request.model, include_usage=bool(include_usage))
+    # -- calls -----------------------------------------------------------------------------------
 
     def _generate(
         self,
@@ -242,7 +184,7 @@ class ChatLMStudio(LMStudioConnection, BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
-        request = self._chat_request(messages, stop, kwargs, stream=False)
+        request = chat_request(self, messages, stop, kwargs, stream=False)
         return result_to_chat_result(self.client.chat(request), request.model)
 
     async def _agenerate(
@@ -252,7 +194,7 @@ class ChatLMStudio(LMStudioConnection, BaseChatModel):
         run_manager: AsyncCallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
-        request = self._chat_request(messages, stop, kwargs, stream=False)
+        request = chat_request(self, messages, stop, kwargs, stream=False)
         return result_to_chat_result(await self.async_client.chat(request), request.model)
 
     def _stream(
@@ -262,7 +204,7 @@ class ChatLMStudio(LMStudioConnection, BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
-        request, converter = self._stream_request(messages, stop, kwargs)
+        request, converter = stream_request(self, messages, stop, kwargs)
         with self.client.chat_stream(request) as stream:
             for delta in stream:
                 chunk = converter.chunk(delta)
@@ -282,7 +224,7 @@ class ChatLMStudio(LMStudioConnection, BaseChatModel):
         run_manager: AsyncCallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> AsyncIterator[ChatGenerationChunk]:
-        request, converter = self._stream_request(messages, stop, kwargs)
+        request, converter = stream_request(self, messages, stop, kwargs)
         async with self.async_client.chat_stream(request) as stream:
             async for delta in stream:
                 chunk = converter.chunk(delta)
@@ -444,8 +386,4 @@ class ChatLMStudio(LMStudioConnection, BaseChatModel):
         return total
 
 
-_SAMPLING_FIELDS = (
-    *(name for name in REQUEST_OPTION_FIELDS if name in ChatLMStudio.model_fields),
-    "reasoning_effort",  # not a typed core option: it reaches the body through ``extra``
-)
-"""The request options `ChatLMStudio` has as fields (sent when not None; an empty stop is not)."""
+ChatLMStudio._sampling_fields = sampling_fields(ChatLMStudio.model_fields)
