@@ -237,15 +237,28 @@ class OwnsCoreClients(EnsuresModel):
 
     def __copy__(self) -> Any:
         copied = super().__copy__()  # type: ignore[misc]
-        copied._clients = None
-        copied._after_copy()
+        copied._forget_copied_state()
         return copied
 
     def __deepcopy__(self, memo: dict[int, Any] | None = None) -> Any:
         copied = super().__deepcopy__(memo)  # type: ignore[misc]
-        copied._clients = None
-        copied._after_copy()
+        copied._forget_copied_state()
         return copied
+
+    def _forget_copied_state(self) -> None:
+        """Drop what a copy must not inherit: the clients and values cached from the fields.
+
+        A pydantic model's ``__dict__`` holds its fields and whatever a ``cached_property``
+        stored there, such as langchain-core's ``_serialized`` (built from the fields on the
+        first call). A copy with another ``base_url`` would keep the old value, and
+        ``model_copy`` validation would take the unknown key for a request option (sent in every
+        request). The copy recomputes such values on first use.
+        """
+        fields = type(self).model_fields  # type: ignore[attr-defined]
+        for key in [key for key in self.__dict__ if key not in fields]:
+            del self.__dict__[key]
+        self._clients = None
+        self._after_copy()
 
     def _after_copy(self) -> None:
         """Rebind what a copy must not share with its original (a subclass's server facts)."""

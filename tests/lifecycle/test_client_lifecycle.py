@@ -270,6 +270,7 @@ def _set_url(obj: Any, url: str) -> Any:
     return obj
 
 
+@pytest.mark.filterwarnings("error::UserWarning")  # e.g. a cached value taken for an option
 @pytest.mark.parametrize("how", list(COPIES))
 def test_copies_talk_to_their_own_server_and_close_only_their_pool(
     lms: FakeLMStudio, other: FakeLMStudio, how: str
@@ -278,6 +279,7 @@ def test_copies_talk_to_their_own_server_and_close_only_their_pool(
     assert llm.invoke("hi").content == "ok"  # the original has built its clients
     twin = COPIES[how](llm, other.base_url)
     assert twin.invoke("hi").content == "other"
+    assert set(other.last_request.json) == {"model", "messages"}  # nothing cached leaks in
     assert twin.client.base_url == other.base_url
     assert llm.client.base_url == lms.base_url
     twin.close()
