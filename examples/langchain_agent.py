@@ -1,4 +1,7 @@
-"""A LangGraph ReAct agent with one tool, driven by ChatLMStudio.
+"""A LangChain agent (`langchain.agents.create_agent`) with one tool, driven by ChatLMStudio.
+
+Needs the ``langchain`` package (``pip install langchain``), which the ``langchain`` extra does
+not install: ChatLMStudio itself needs only langchain-core.
 
 Run: python -m examples.langchain_agent
 """
@@ -7,9 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from langchain.agents import create_agent
 from langchain_core.messages import HumanMessage
 from langchain_core.tools import tool
-from langgraph.prebuilt import create_react_agent
 
 from examples._connect import Target, connect
 from langchain_lmstudio import ChatLMStudio
@@ -27,7 +30,7 @@ def main(target: Target | None = None) -> list[Any]:
         with connect() as found:
             return main(found)
     llm = ChatLMStudio(model=target.chat_model, base_url=target.base_url, max_tokens=128)
-    agent = create_react_agent(llm, [get_weather])
+    agent = create_agent(model=llm, tools=[get_weather])
     state = agent.invoke(
         {"messages": [HumanMessage("What is the weather in Oslo?")]},
         {"recursion_limit": 8},
