@@ -16,6 +16,7 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TextIO
 
 from lmstudio_core import LMStudioClient, LMStudioError
 from lmstudio_core.settings import base_url_from_env
@@ -70,14 +71,25 @@ def _find_lmstudio(url: str) -> Target | None:
 
 
 @contextlib.contextmanager
-def _spinner(message: str) -> Iterator[None]:
+def _spinner(message: str, stream: TextIO | None = None) -> Iterator[None]:
+    """Show ``message`` while the block runs: a spinner on a terminal, else two plain lines.
+
+    Redirected output (``make demo > log``) gets no ``\\r`` frames: one line at the start
+    and one when the block is done.
+    """
+    out = stream if stream is not None else sys.stdout
+    if not out.isatty():
+        print(message, file=out, flush=True)
+        yield
+        print(f"{message} done.", file=out, flush=True)
+        return
     done = threading.Event()
 
     def spin() -> None:
         for frame in itertools.cycle("|/-\\"):
             if done.wait(0.1):
                 break
-            print(f"\r{message} {frame}", end="", flush=True)
+            print(f"\r{message} {frame}", end="", file=out, flush=True)
 
     thread = threading.Thread(target=spin, daemon=True)
     thread.start()
@@ -86,7 +98,7 @@ def _spinner(message: str) -> Iterator[None]:
     finally:
         done.set()
         thread.join()
-        print(f"\r{message} done.", flush=True)
+        print(f"\r{message} done.", file=out, flush=True)
 
 
 @contextlib.contextmanager

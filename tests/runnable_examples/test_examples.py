@@ -113,5 +113,6 @@ def test_demo_starts_the_bundled_server_when_nothing_answers() -> None:
     result = _run_demo(f"http://127.0.0.1:{closed_port}/v1")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Starting the bundled llama.cpp server" in result.stdout
+    assert "\r" not in result.stdout  # output to a pipe gets no spinner frames
     assert "Done: 5 of 5 steps succeeded." in result.stdout
     assert "[ ok ] tool call: " in result.stdout  # doctor ran against the bundled server
