@@ -1,4 +1,5 @@
 # Two commands a newcomer needs: `make demo` and `make test`. Each sets itself up.
+# `make serve` runs the bundled llama.cpp server with the tiny model for your own scripts.
 #
 # The development environment is locked (uv.lock): both commands install exactly the locked
 # versions into .venv with uv, which is itself installed from PyPI into .venv by pip, so a fresh
@@ -12,7 +13,7 @@ UV         := $(BIN)/uv
 STAMP      := $(VENV)/.synced
 SYNC       := $(UV) sync --locked --all-extras --group dev
 
-.PHONY: test demo lint typecheck pytest bench lock compat compat-lowest compat-newest package clean
+.PHONY: test demo serve lint typecheck pytest bench lock compat compat-lowest compat-newest package clean
 
 $(UV):
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +31,10 @@ test: $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/python -m examples.demo
+
+# The bundled llama.cpp server and its tiny model, until Ctrl-C (`make serve ARGS="--port 1234"`).
+serve: $(STAMP)
+	$(BIN)/python -m tests.support.serve $(ARGS)
 
 bench: $(STAMP)
 	$(SYNC) --group bench
