@@ -11,13 +11,12 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-try:
-    import langchain_core  # noqa: F401  (checked first, so a missing framework names the extra)
-except ImportError as exc:  # pragma: no cover - exercised by .ci/package_check.py
-    raise ImportError(
-        "langchain_lmstudio needs langchain-core, which is not installed: "
-        'pip install "lmstudio-integrations[langchain]"'
-    ) from exc
+from lmstudio_core.framework_import import import_framework
+
+# First, so a missing framework names the extra (and only a missing one: see the function).
+import_framework(
+    "langchain_core", adapter="langchain_lmstudio", distribution="langchain-core", extra="langchain"
+)
 
 if TYPE_CHECKING:
     from langchain_lmstudio.chat_models import ChatLMStudio as ChatLMStudio

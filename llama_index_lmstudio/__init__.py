@@ -5,15 +5,17 @@ JSON, the context window and tool support are read from the server, and the asyn
 truly async.
 """
 
-try:
-    import llama_index.core  # noqa: F401  (checked first, so a missing framework names the extra)
-except ImportError as exc:  # pragma: no cover - exercised by .ci/package_check.py
-    raise ImportError(
-        "llama_index_lmstudio needs llama-index-core, which is not installed: "
-        'pip install "lmstudio-integrations[llama-index]"'
-    ) from exc
+from lmstudio_core.framework_import import import_framework
 
-from llama_index_lmstudio.embedding import LMStudioEmbedding
-from llama_index_lmstudio.llm import LMStudio
+# First, so a missing framework names the extra (and only a missing one: see the function).
+import_framework(
+    "llama_index.core",
+    adapter="llama_index_lmstudio",
+    distribution="llama-index-core",
+    extra="llama-index",
+)
+
+from llama_index_lmstudio.embedding import LMStudioEmbedding  # noqa: E402
+from llama_index_lmstudio.llm import LMStudio  # noqa: E402
 
 __all__ = ["LMStudio", "LMStudioEmbedding"]
