@@ -35,6 +35,7 @@ _PUBLIC: dict[str, tuple[str, ...]] = {
         "DownloadNotSupportedError",
         "DownloadWatchLostError",
     ),
+    "lmstudio_core.load_errors": ("LoadNotSupportedError",),
     "lmstudio_core.chat_request": ("ChatRequest", "json_schema_format"),
     "lmstudio_core.model_results": ("DownloadResult", "ProgressUpdate", "ReadyModel"),
     "lmstudio_core.model_setup": ("LOAD_OPTIONS",),
@@ -87,6 +88,7 @@ if TYPE_CHECKING:  # the same names, spelled out for type checkers (a test check
     from lmstudio_core.errors import ModelNotFoundError as ModelNotFoundError
     from lmstudio_core.errors import ServerError as ServerError
     from lmstudio_core.errors import UnknownOptionError as UnknownOptionError
+    from lmstudio_core.load_errors import LoadNotSupportedError as LoadNotSupportedError
     from lmstudio_core.model_results import DownloadResult as DownloadResult
     from lmstudio_core.model_results import ProgressUpdate as ProgressUpdate
     from lmstudio_core.model_results import ReadyModel as ReadyModel

@@ -223,7 +223,11 @@ def pick_default_model(models: list[ModelInfo], *, embeddings: bool = False) -> 
     if embeddings and not wanted:
         # A plain /v1/models listing does not say which model embeds: take the only one.
         wanted = [m for m in models if m.type == "unknown" and m.is_loaded]
-    kind = "embedding model" if embeddings else "chat model (LLM)"
+    kind, kinds = (
+        ("embedding model", "embedding models")
+        if embeddings
+        else ("chat model (LLM)", "chat models (LLMs)")
+    )
     if len(wanted) == 1:
         return wanted[0].id
     ids = [m.id for m in models]
@@ -234,6 +238,6 @@ def pick_default_model(models: list[ModelInfo], *, embeddings: bool = False) -> 
             available_models=ids,
         )
     raise ModelNotFoundError(
-        f"Several {kind}s are loaded ({[m.id for m in wanted]}); pass model= to choose one.",
+        f"Several {kinds} are loaded ({[m.id for m in wanted]}); pass model= to choose one.",
         available_models=ids,
     )

@@ -152,6 +152,7 @@ def _status(protocol: RequestLoop, watch: DownloadWatch, job_id: str) -> Flow[An
             )
         )
     except (LMStudioConnectionError, CircuitOpenError) as exc:
+        watch.reporter.update(ProgressUpdate("interrupted", watch.model, job_id=job_id))
         raise DownloadWatchLostError(
             f"Lost the connection to LM Studio while watching the download of {watch.model!r} "
             f"({exc.message}). {resume_hint(job_id)}",
@@ -159,6 +160,7 @@ def _status(protocol: RequestLoop, watch: DownloadWatch, job_id: str) -> Flow[An
             job_id=job_id,
         ) from exc
     except BadRequestError as exc:
+        watch.reporter.update(ProgressUpdate("failed", watch.model, job_id=job_id))
         raise DownloadError(
             f"LM Studio does not know the download job {job_id!r} ({exc.message}). It may "
             "belong to an LM Studio that was restarted since: check with list_models() whether "

@@ -64,10 +64,18 @@ def build_load_config(
 def load_flow(
     protocol: LMStudioProtocol, model: str, reporter: ProgressReporter, config: dict[str, Any]
 ) -> Flow[LoadResult]:
-    """``POST /api/v1/models/load`` with the load step reported (``loading``, ``loaded``)."""
+    """``POST /api/v1/models/load`` with the load step reported.
+
+    ``loading``, then ``loaded`` or ``failed``: a shown "Loading" line is always followed by how
+    it ended.
+    """
     reporter.update(ProgressUpdate("loading", model, step="load"))
     try:
         result = yield from protocol.load_model(model, **config)
+    except Exception:
+        reporter.update(ProgressUpdate("failed", model, step="load"))
+        reporter.close()
+        raise
     except BaseException:
         reporter.close()
         raise

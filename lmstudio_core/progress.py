@@ -82,7 +82,7 @@ def _line(update: ProgressUpdate) -> str:
     if state == "already_downloaded":
         return f"{model} is already downloaded"
     if state == "failed":
-        return f"Download of {model} failed"
+        return f"Loading {model} failed" if update.step == "load" else f"Download of {model} failed"
     if state == "loading":
         return f"Loading {model}"
     if state == "loaded":
@@ -142,6 +142,8 @@ class BarReporter(LineReporter):
                 bar.set_postfix_str(update.state + " in LM Studio", refresh=True)
             elif bar.postfix:
                 bar.set_postfix_str("", refresh=False)
+        elif update.state == "failed":
+            bar.set_postfix_str("failed", refresh=True)
         elif update.state == "loaded":
             took = f"{update.load_time_seconds:.3g} s" if update.load_time_seconds else "done"
             bar.set_postfix_str(f"loaded in {took}", refresh=True)

@@ -33,6 +33,7 @@ from lmstudio_core.errors import (
     LMStudioError,
     ModelNotFoundError,
 )
+from lmstudio_core.load_errors import load_endpoint_error
 from lmstudio_core.request_loop import RequestLoop, decode_json
 from lmstudio_core.results import (
     ChatResult,
@@ -169,21 +170,27 @@ class LMStudioProtocol(RequestLoop):
             body["context_length"] = context_length
         if ttl is not None:
             body["ttl"] = ttl
-        data = yield from self.json_request(
-            "POST", self.root_url + "/api/v1/models/load", body=body, model=model
-        )
+        try:
+            data = yield from self.json_request(
+                "POST", self.root_url + "/api/v1/models/load", body=body, model=model
+            )
+        except BadRequestError as exc:
+            raise load_endpoint_error(exc, "load", model, self.root_url) from exc
         self._default_models.clear()
         self._facts.clear()
         return LoadResult.from_wire(data, model)
 
     def unload_model(self, instance_id: str) -> Flow[None]:
         """POST /api/v1/models/unload (LM Studio 0.4+)."""
-        yield from self.json_request(
-            "POST",
-            self.root_url + "/api/v1/models/unload",
-            body={"instance_id": instance_id},
-            model=instance_id,
-        )
+        try:
+            yield from self.json_request(
+                "POST",
+                self.root_url + "/api/v1/models/unload",
+                body={"instance_id": instance_id},
+                model=instance_id,
+            )
+        except BadRequestError as exc:
+            raise load_endpoint_error(exc, "unload", instance_id, self.root_url) from exc
         self._default_models.clear()
         self._facts.clear()
 

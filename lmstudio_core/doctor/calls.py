@@ -193,9 +193,27 @@ def check_json(ctx: Context, model: str) -> CheckResult:
         detail = f"{model} was cut off at {LONG_ANSWER_TOKENS} tokens before the JSON was complete"
         fix = "a reasoning model may think first: this is not an error of the server"
         return CheckResult("json", "warn", detail, fix, data)
-    detail = f"{model} answered JSON that does not match the schema: {result.content[:80]!r}"
-    fix = "the server did not enforce response_format (json_schema): update LM Studio"
-    return CheckResult("json", "fail", detail, fix, data)
+    detail = (
+        f"{model} answered {result.content[:80]!r}, which does not match the schema: the "
+        "server did not enforce response_format (json_schema)"
+    )
+    return CheckResult("json", "fail", detail, _json_schema_fix(ctx), data)
+
+
+def _json_schema_fix(ctx: Context) -> str:
+    """What to do about an unenforced JSON schema, for the kind of server doctor identified."""
+    if ctx.kind == "lmstudio":
+        return (
+            "LM Studio enforces json_schema with the model's runtime: load a model whose "
+            "runtime supports structured output (GGUF on llama.cpp, or MLX) and keep the "
+            "runtimes up to date (Settings > Runtime)"
+        )
+    if ctx.kind == "llama.cpp":
+        return "update llama.cpp: recent llama-server builds enforce json_schema as a grammar"
+    return (
+        "this server does not enforce json_schema: validate answers yourself "
+        "(with_structured_output does), or use LM Studio"
+    )
 
 
 def check_embeddings(ctx: Context, picked: Picked) -> CheckResult:

@@ -16,7 +16,11 @@ from lmstudio_core.doctor.context import Context
 from lmstudio_core.doctor.probe import KIND_NAMES, server_kind
 from lmstudio_core.doctor.result import CheckResult
 from lmstudio_core.results import ModelInfo
-from lmstudio_core.transport_errors import plain_http_answered, transport_error
+from lmstudio_core.transport_errors import (
+    plain_http_answered,
+    tls_handshake_stalled,
+    transport_error,
+)
 
 __all__ = ["check_api", "check_auth", "check_models", "check_server", "model_line", "read_models"]
 
@@ -33,7 +37,10 @@ WHERE_TOKENS_ARE_MADE = (
 def _unreachable(ctx: Context, failure: httpx.HTTPError) -> CheckResult:
     url = ctx.client.settings.base_url
     timeout = ctx.options.timeout
-    if isinstance(failure, httpx.ConnectTimeout):
+    if tls_handshake_stalled(failure, url):
+        detail = f"{url} accepted the connection but did not answer the TLS handshake"
+        fix = f"the server speaks plain HTTP, not HTTPS: use http://{url.removeprefix('https://')}"
+    elif isinstance(failure, httpx.ConnectTimeout):
         detail = f"{url} did not accept a connection within {min(timeout, 5.0):g} s"
         fix = "check the host, the port and any firewall between; LM Studio listens on 1234"
     elif isinstance(failure, httpx.TimeoutException):

@@ -84,7 +84,23 @@ def _terminal_ask() -> Ask | None:
 
 
 def main(argv: Sequence[str] | None = None, *, prog: str = "lmstudio-doctor") -> int:
-    """Run doctor with command-line arguments; return the exit status."""
+    """Run doctor with command-line arguments; return the exit status.
+
+    A reader that stops early (``lmstudio-doctor --json | head``) ends the output quietly, as
+    Python's documentation recommends (note on SIGPIPE in the `signal` module): stdout is
+    pointed at devnull so the final flush does not fail again, and the status is 1.
+    """
+    try:
+        status = _run(argv, prog)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
+    return status
+
+
+def _run(argv: Sequence[str] | None, prog: str) -> int:
     args = parser(prog).parse_args(argv)
     if args.timeout <= 0 or args.ttl <= 0:
         print("doctor: --timeout and --ttl must be greater than 0", file=sys.stderr)

@@ -18,6 +18,7 @@ from types import TracebackType
 from typing import Any
 
 from lmstudio_core.testing.catalog import FakeModel, default_models, fake_embedding
+from lmstudio_core.testing.enforced import DEFAULT_REPLY, enforced_reply
 from lmstudio_core.testing.fake_models import ModelRoutes, error_answer
 from lmstudio_core.testing.replies import (
     NO_MODELS_LOADED_ERROR,
@@ -60,8 +61,10 @@ class FakeLMStudio(ModelRoutes):
     """A fake LM Studio server on ``127.0.0.1`` for tests, scripted reply by reply.
 
     Chat requests take the next scripted reply (`reply_text`, `reply_tool_call`, `reply_json`,
-    `reply_error`, `reply_stream_error`), or ``default_reply`` when none is left. Every reply is
-    served as one JSON body or, for ``"stream": true``, as LM Studio's SSE chunks.
+    `reply_error`, `reply_stream_error`), or ``default_reply`` when none is left. Like LM Studio,
+    the default answer obeys a ``json_schema`` ``response_format`` (a minimal valid object) and
+    ``tool_choice: "required"`` (a call of the first tool): see `testing.enforced`. Every reply
+    is served as one JSON body or, for ``"stream": true``, as LM Studio's SSE chunks.
 
     Args:
         models: the catalog (ids or `FakeModel`s). When given, requests naming any other model
@@ -69,7 +72,7 @@ class FakeLMStudio(ModelRoutes):
             ``fake-llm`` and a loaded embedding model ``fake-embed``, and any model name is
             accepted.
         api_key: when set, every request needs ``Authorization: Bearer <api_key>`` (else 401).
-        default_reply: answer when no scripted reply is left; default text ``"ok"``.
+        default_reply: answer when no scripted reply is left; default `DEFAULT_REPLY`.
         stream_pieces: chunks that text and tool arguments are split into when streaming.
         port: the loopback port to listen on; 0 (default) picks a free one. A fixed port lets
             a test start the server after its client has already tried to call it.
@@ -102,8 +105,8 @@ class FakeLMStudio(ModelRoutes):
         """The catalog; load and unload requests change it."""
         self.api_key = api_key
         """Token required as ``Authorization: Bearer``; ``None`` disables authentication."""
-        self.default_reply: Reply = default_reply or MessageReply("ok")
-        """Answer used when no scripted reply is left."""
+        self.default_reply: Reply = default_reply or DEFAULT_REPLY
+        """Answer used when no scripted reply is left (only `DEFAULT_REPLY` obeys constraints)."""
         self.stream_pieces = stream_pieces
         """Chunks that text and tool arguments are split into when streaming."""
         self._replies: deque[Reply] = deque()
@@ -351,6 +354,8 @@ class FakeLMStudio(ModelRoutes):
             return model
         with self._lock:
             reply = self._replies.popleft() if self._replies else self.default_reply
+        if reply is DEFAULT_REPLY:
+            reply = enforced_reply(data) or reply
         options = data.get("stream_options")
         stream = data.get("stream") is True
         ctx = ChatContext(

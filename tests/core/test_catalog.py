@@ -187,8 +187,10 @@ def test_pick_default_none_loaded() -> None:
 def test_pick_default_several_loaded() -> None:
     with pytest.raises(ModelNotFoundError, match="Several") as info:
         pick_default_model([_m("a"), _m("b", "vlm")])
-    assert "['a', 'b']" in info.value.message
+    assert info.value.message.startswith("Several chat models (LLMs) are loaded (['a', 'b'])")
     assert info.value.available_models == ["a", "b"]
+    with pytest.raises(ModelNotFoundError, match=r"^Several embedding models are loaded"):
+        pick_default_model([_m("e1", "embeddings"), _m("e2", "embeddings")], embeddings=True)
 
 
 def test_pick_default_embeddings_from_plain_listing() -> None:

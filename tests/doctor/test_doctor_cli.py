@@ -84,3 +84,25 @@ def test_usage_errors_exit_2() -> None:
     assert helped.returncode == 0
     assert "--fix" in helped.stdout
     assert "exit status: 0 when no check failed" in helped.stdout
+
+
+def test_a_reader_that_stops_early_gets_no_broken_pipe_traceback() -> None:
+    """``lmstudio-doctor --json | head``: the reader closes the pipe before doctor writes."""
+    url = f"http://127.0.0.1:{closed_port()}/v1"
+    env = {k: v for k, v in os.environ.items() if k != "LMSTUDIO_BASE_URL"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "lmstudio_core", "doctor", "--json", "--base-url", url],
+        cwd=ROOT,
+        env={**env, "PYTHONPATH": str(ROOT)},
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    assert process.stderr is not None
+    process.stdout.close()  # before the interpreter has even started doctor
+    stderr = process.stderr.read()
+    assert process.wait(timeout=60) == 1
+    assert "BrokenPipeError" not in stderr
+    assert "Traceback" not in stderr

@@ -196,3 +196,25 @@ def test_fix_with_yes_loads_the_first_chat_model_when_none_is_loaded() -> None:
         assert fake.model("text-embedding-x").load_requests == []
     assert report.check("fix").detail.startswith("loaded idle-llm in ")
     assert report.check("chat").verdict == "ok"
+
+
+def test_fix_yes_on_an_unscripted_fake_passes_the_calls_as_lm_studio_would() -> None:
+    with FakeLMStudio(models=[FakeModel("idle-llm", loaded=False), "fake-embed"]) as fake:
+        report = run_doctor(DoctorOptions(base_url=fake.base_url, fix=True, yes=True))
+    assert report.check("tools").verdict == "ok", render_text(report)
+    assert report.check("tools").data["arguments"] == '{"city": ""}'
+    assert report.check("json").verdict == "ok", render_text(report)
+    assert report.check("json").data["content"] == '{"answer": false}'
+    assert report.exit_status == 0
+
+
+def test_an_unenforced_schema_on_lm_studio_advises_a_structured_output_runtime() -> None:
+    with FakeLMStudio() as fake:
+        fake.reply_text("Hello").reply_text("Hello there")
+        fake.reply_tool_call("get_weather", {"city": "Oslo"}).reply_text("ok")
+        report = run_doctor(DoctorOptions(base_url=fake.base_url))
+    json_check = report.check("json")
+    assert json_check.verdict == "fail"
+    assert "answered 'ok', which does not match the schema" in json_check.detail
+    assert "supports structured output" in json_check.fix
+    assert "update LM Studio" not in json_check.fix

@@ -6,7 +6,7 @@ import socket
 
 import pytest
 
-from lmstudio_core import AsyncLMStudioClient, LMStudioClient
+from lmstudio_core import AsyncLMStudioClient, LMStudioClient, LoadNotSupportedError
 from tests.integration.core_support import async_client, client
 from tests.support.llama_server import RunningServer
 
@@ -61,3 +61,17 @@ async def test_health_async(llama_server: RunningServer) -> None:
         assert await lm.health() is True
     async with AsyncLMStudioClient(base_url=_closed_port_url(), max_retries=0) as down:
         assert await down.health() is False
+
+
+def test_llama_server_cannot_load_or_unload(llama_server: RunningServer) -> None:
+    with client(llama_server) as lm:
+        with pytest.raises(LoadNotSupportedError) as loading:
+            lm.load_model(llama_server.model, progress=False)
+        with pytest.raises(LoadNotSupportedError) as unloading:
+            lm.unload_model(llama_server.model)
+    assert loading.value.status_code == 404
+    message = loading.value.message
+    assert "cannot load models over HTTP" in message
+    assert "llama-server -m MODEL.gguf" in message
+    assert "ends in /v1" not in message
+    assert "llama-server serves the model it was started with" in unloading.value.message

@@ -125,7 +125,10 @@ def test_lost_connection_says_the_job_goes_on_and_how_to_resume(mode: str) -> No
     fake = FakeLMStudio(port=port).start()
     fake.add_downloadable(QWEN, size=3 * GB, steps=3)
 
+    states: list[str] = []
+
     def server_goes_away(update: ProgressUpdate) -> None:
+        states.append(update.state)
         if update.state == "downloading":
             fake.stop()
 
@@ -149,6 +152,7 @@ def test_lost_connection_says_the_job_goes_on_and_how_to_resume(mode: str) -> No
         assert error.job_id == job_id
         assert "continues in LM Studio" in error.message
         assert f"watch_download({job_id!r})" in error.message
+        assert states == ["downloading", "interrupted"]  # the display says how it ended
         fake.start()  # LM Studio is back (same port): the job is still there
         result = watch("watch_download", job_id, progress=False, poll_interval=FAST)
         assert result.status == "completed"

@@ -1,0 +1,74 @@
+"""A load or unload the server cannot do over HTTP (llama.cpp, LM Studio older than 0.4).
+
+LM Studio 0.4+ loads and unloads models with ``POST /api/v1/models/load`` and ``.../unload``.
+LM Studio 0.3 answers those with HTTP 200 ``{"error": "Unexpected endpoint or method..."}``;
+llama.cpp's llama-server with 404 ``File Not Found``. Both mean the base URL is right but the
+server has no such endpoint, so the generic "check that base_url ends in /v1" would mislead.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from lmstudio_core.error_answers import error_message_of
+from lmstudio_core.errors import BadRequestError, ModelNotFoundError
+
+__all__ = ["LoadNotSupportedError", "load_endpoint_error"]
+
+
+class LoadNotSupportedError(BadRequestError):
+    """The server cannot load or unload models over HTTP (a `BadRequestError`, as before).
+
+    LM Studio older than 0.4, llama.cpp's llama-server, or another OpenAI-compatible server.
+
+    Attributes:
+        model: the model (or, for an unload, the instance id) that was asked for.
+    """
+
+    def __init__(
+        self, message: str, *, model: str, status_code: int | None = None, body: object = None
+    ) -> None:
+        super().__init__(message, status_code=status_code, body=body)
+        self.model = model
+
+
+def _is_missing_endpoint(exc: BadRequestError) -> tuple[bool, bool]:
+    """(no such endpoint, the server is LM Studio older than 0.4)."""
+    said = (error_message_of(exc.body) or exc.message).lower()
+    old_lm_studio = exc.status_code == 200 and "unexpected endpoint" in said
+    missing = old_lm_studio or exc.status_code in (404, 405, 501)
+    return missing and not isinstance(exc, ModelNotFoundError), old_lm_studio
+
+
+def load_endpoint_error(
+    exc: BadRequestError, action: Literal["load", "unload"], model: str, root_url: str
+) -> BadRequestError:
+    """`LoadNotSupportedError` when ``exc`` says the endpoint does not exist, else ``exc``."""
+    missing, old_lm_studio = _is_missing_endpoint(exc)
+    if not missing:
+        return exc
+    said = (error_message_of(exc.body) or exc.message).strip().removesuffix(".")
+    endpoint = f"POST /api/v1/models/{action}"
+    if old_lm_studio:
+        server = "This LM Studio is older than 0.4, which cannot"
+        do = (
+            f"update LM Studio to 0.4 or newer, or {action} it in the app or with "
+            f"`lms {action} {model}`."
+        )
+    else:
+        server = (
+            "This server is not LM Studio 0.4+ (llama.cpp's llama-server or another "
+            "OpenAI-compatible server), which cannot"
+        )
+        do = (
+            "start llama-server with the model (llama-server -m MODEL.gguf), or use LM Studio "
+            f"0.4+ and {action} it in the app or with `lms {action} {model}`."
+            if action == "load"
+            else "llama-server serves the model it was started with until it stops; with LM "
+            f"Studio, unload it in the app or with `lms unload {model}`."
+        )
+    message = (
+        f"{server} {action} models over HTTP ({root_url}: {endpoint} answered {said!r}); "
+        f"base_url itself is fine. To {action} {model!r}: {do}"
+    )
+    return LoadNotSupportedError(message, model=model, status_code=exc.status_code, body=exc.body)
