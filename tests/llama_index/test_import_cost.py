@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 
 def test_importing_the_adapter_does_not_load_httpx() -> None:
     # httpx's own import pulls in its CLI extras (click, rich, pygments) when they are
@@ -24,7 +26,10 @@ def test_importing_the_adapter_does_not_load_httpx() -> None:
         check=True,
         cwd=Path(__file__).parents[2],
     )
-    assert out.stdout.split() == ["False", "False"]
+    before, after = out.stdout.split()
+    if before == "True":  # e.g. llama-index-core 0.14.5 imports httpx itself
+        pytest.skip("this llama-index-core release imports httpx itself")
+    assert after == "False"
 
 
 def test_the_client_still_loads_httpx_when_first_used() -> None:
