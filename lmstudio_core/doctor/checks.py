@@ -34,14 +34,28 @@ WHERE_TOKENS_ARE_MADE = (
 )
 
 
+def _waited(failure: httpx.HTTPError) -> str:
+    """``5 s``: the connect timeout httpx really applied to the failed request."""
+    try:
+        limit = failure.request.extensions.get("timeout", {}).get("connect")
+    except RuntimeError:  # raised without its request
+        limit = None
+    return f"{limit:g} s" if isinstance(limit, int | float) else "the connect timeout"
+
+
 def _unreachable(ctx: Context, failure: httpx.HTTPError) -> CheckResult:
     url = ctx.client.settings.base_url
     timeout = ctx.options.timeout
+    ctx.blocked = "the server is not reachable"
     if tls_handshake_stalled(failure, url):
-        detail = f"{url} accepted the connection but did not answer the TLS handshake"
+        detail = (
+            f"{url} accepted the connection but did not answer the TLS handshake "
+            f"within {_waited(failure)}"
+        )
         fix = f"the server speaks plain HTTP, not HTTPS: use http://{url.removeprefix('https://')}"
+        ctx.blocked = "the server is not reachable over https (it speaks plain HTTP)"
     elif isinstance(failure, httpx.ConnectTimeout):
-        detail = f"{url} did not accept a connection within {min(timeout, 5.0):g} s"
+        detail = f"{url} did not accept a connection within {_waited(failure)}"
         fix = "check the host, the port and any firewall between; LM Studio listens on 1234"
     elif isinstance(failure, httpx.TimeoutException):
         detail = f"{url} accepted the connection but did not answer within {timeout:g} s"
@@ -55,7 +69,6 @@ def _unreachable(ctx: Context, failure: httpx.HTTPError) -> CheckResult:
         fix = "start LM Studio's server (`lms server start`) or fix --base-url"
     else:
         detail, fix = transport_error(failure, ctx.client.settings).message, ""
-    ctx.blocked = "the server is not reachable"
     return CheckResult("server", "fail", detail, fix, {"reachable": False})
 
 

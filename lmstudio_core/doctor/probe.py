@@ -74,7 +74,8 @@ class Probe:
     client: LMStudioClient
     """The client whose pool, settings and token the probes use."""
     timeout: float
-    """Seconds each probe may take."""
+    """Seconds each probe may take; connecting (TLS handshake included) waits at most the
+    client's ``connect_timeout`` of it, so a dead or wrong-scheme server fails at once."""
     answers: dict[tuple[str, bool], ProbeAnswer] = field(default_factory=dict)
     """Answers so far, by ``(path, with token)``; cleared when a model is loaded."""
 
@@ -94,10 +95,10 @@ class Probe:
         headers = self.client.settings.headers()
         if not token:
             headers.pop("Authorization", None)
+        connect = self.client.settings.connect_timeout
+        limits = httpx.Timeout(self.timeout, connect=min(self.timeout, connect or self.timeout))
         try:
-            response = self.client.http.get(
-                self.root_url + path, headers=headers, timeout=self.timeout
-            )
+            response = self.client.http.get(self.root_url + path, headers=headers, timeout=limits)
         except httpx.HTTPError as exc:
             return ProbeAnswer(path, failure=exc)
         try:

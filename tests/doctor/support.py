@@ -47,6 +47,38 @@ def html_server() -> Iterator[str]:
         thread.join()
 
 
+class StallingServer:
+    """Accepts TCP connections on 127.0.0.1 and never answers (a TLS handshake stalls)."""
+
+    def __init__(self) -> None:
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port: int = self.listener.getsockname()[1]
+        self.accepted: list[socket.socket] = []
+        self.thread = threading.Thread(target=self._accept, daemon=True)
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                conn, _ = self.listener.accept()
+            except OSError:  # closed
+                return
+            self.accepted.append(conn)
+
+
+@contextmanager
+def stalling_server() -> Iterator[StallingServer]:
+    """A `StallingServer`; ``len(server.accepted)`` counts the connections made to it."""
+    server = StallingServer()
+    server.thread.start()
+    try:
+        yield server
+    finally:
+        server.listener.close()
+        for conn in server.accepted:
+            conn.close()
+        server.thread.join(timeout=5)
+
+
 def verdicts(report: DoctorReport) -> dict[str, str]:
     """``{check name: verdict}``."""
     return {check.name: check.verdict for check in report.checks}
