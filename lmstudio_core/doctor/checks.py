@@ -13,7 +13,7 @@ import httpx
 
 from lmstudio_core.catalog import facts_of, find_model
 from lmstudio_core.doctor.context import Context
-from lmstudio_core.doctor.probe import KIND_NAMES, server_kind
+from lmstudio_core.doctor.probe import KIND_NAMES, ServerKind, server_kind
 from lmstudio_core.doctor.result import CheckResult
 from lmstudio_core.results import ModelInfo
 from lmstudio_core.transport_errors import (
@@ -228,6 +228,20 @@ def _model_data(info: ModelInfo) -> dict[str, object]:
     }
 
 
+def missing_model_fix(kind: ServerKind | None, wanted: str, served: list[str]) -> str:
+    """What to do when ``--model`` is not among the server's models, by the server's kind."""
+    shown = ", ".join(served[:8]) or "none"
+    if kind == "llama.cpp":
+        first = served[0] if served else "MODEL"
+        return (
+            f"this llama-server serves {shown}; start llama-server with the model you want "
+            f"(-m FILE.gguf) or pass --model {first}"
+        )
+    if kind == "lmstudio":
+        return f"download it (`lms get {wanted}`) or pass one of: {shown}"
+    return f"pass one of the served ids: {shown}"
+
+
 MAX_LISTED = 12
 """Models not loaded listed by name at most (``--json`` lists every one)."""
 
@@ -251,8 +265,7 @@ def check_models(ctx: Context) -> CheckResult:
     if wanted is not None:
         info = find_model(models, wanted)
         if info is None:
-            shown = ", ".join(m.id for m in models[:8]) or "none"
-            fix = f"download it (`lms get {wanted}`) or pass one of: {shown}"
+            fix = missing_model_fix(ctx.kind, wanted, [m.id for m in models])
             detail = f"--model {wanted} is not among the server's models; {summary}"
             return CheckResult("models", "fail", detail, fix, data, tuple(notes))
         if not info.is_loaded:
