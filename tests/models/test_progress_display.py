@@ -175,8 +175,8 @@ def test_reporter_choice(monkeypatch: pytest.MonkeyPatch) -> None:
     assert isinstance(progress_reporter(print), CallbackReporter)
     assert isinstance(progress_reporter(True, io.StringIO()), LineReporter)
     assert isinstance(progress_reporter(True, _Terminal()), BarReporter)
-    monkeypatch.setenv("COLUMNS", "0")
-    assert type(progress_reporter(True, _Terminal())) is LineReporter  # unknown width
+    monkeypatch.setenv("COLUMNS", "12")
+    assert type(progress_reporter(True, _Terminal())) is LineReporter  # too narrow for a bar
     with pytest.raises(InvalidRequestError, match="progress= takes"):
         progress_reporter("yes")  # type: ignore[arg-type]
 
