@@ -17,6 +17,7 @@ from typing import Any
 
 from lmstudio_core.catalog import facts_of, find_model
 from lmstudio_core.errors import ModelNotFoundError, closest_option
+from lmstudio_core.load_errors import context_too_small_error
 from lmstudio_core.model_download import DownloadWatch, download_flow
 from lmstudio_core.model_results import DownloadResult, ProgressUpdate, ReadyModel
 from lmstudio_core.progress import ProgressReporter
@@ -122,6 +123,21 @@ def _find(models: list[ModelInfo], model: str) -> ModelInfo | None:
     return found
 
 
+def _served_as_is(info: ModelInfo, config: dict[str, Any]) -> bool:
+    """True when a server without the native API (no HTTP load) already serves ``info``.
+
+    Such a model is used as it is; one served with less context than asked raises
+    `LoadNotSupportedError` (a load could only fail), before any "Loading" line.
+    """
+    if info.source == "/api/v1/models" or not info.is_loaded:
+        return False
+    wanted, served = config.get("context_length"), info.loaded_context_length
+    if isinstance(wanted, int) and served is not None and served < wanted:
+        old_lm_studio = info.source == "/api/v0/models"
+        raise context_too_small_error(info.id, served, wanted, old_lm_studio=old_lm_studio)
+    return True
+
+
 def ensure_flow(
     protocol: LMStudioProtocol,
     watch: DownloadWatch,
@@ -156,7 +172,9 @@ def ensure_flow(
                 available_models=known,
             )
     instance, loaded, context = info.id, None, info.context_length
-    if load:
+    if load and _served_as_is(info, config):
+        instance = info.instance_ids[0] if info.instance_ids else info.id
+    elif load:
         ready = loaded_instance(info, config)
         if ready is not None:
             instance = ready
