@@ -3,7 +3,9 @@
 `lifecycle.OwnsCoreClients` inherits it, so `ChatLMStudio`, `LMStudioEmbeddings`, `LMStudio`
 and `LMStudioEmbedding` all have the two methods, defaulting to the object's own model and
 taking the same load options (`model_setup.LOAD_OPTIONS`) as the core clients. An object
-created without a model ensures the model its calls would use (the core's ``default_model``).
+created without a model ensures the model its calls would use (the core's ``default_model``),
+and a model of the wrong kind (an embedding model for a chat class, or the reverse) raises the
+chat path's wrong-kind error before anything is downloaded or loaded.
 """
 
 from __future__ import annotations
@@ -72,13 +74,16 @@ class EnsuresModel:
             A `ReadyModel`: ``model`` is the instance id to use, ``facts`` its facts.
 
         Raises:
-            ModelNotFoundError: the model is missing and ``download=False``; with no model
+            ModelNotFoundError: the model is of the wrong kind (an embedding model for a chat
+                class, or the reverse: the error a call would raise), before any download or
+                load; the model is missing and ``download=False``; with no model
                 given or set, none (or several) of the needed kind is loaded.
         """
         kind = self._ensures_embeddings
         chosen = self._own_model(model) or self.client.default_model(embeddings=kind)
         return self.client.ensure_model(
             chosen,
+            embeddings=kind,
             download=download,
             load=load,
             context_length=context_length,
@@ -105,6 +110,7 @@ class EnsuresModel:
         chosen = self._own_model(model) or await self.async_client.default_model(embeddings=kind)
         return await self.async_client.ensure_model(
             chosen,
+            embeddings=kind,
             download=download,
             load=load,
             context_length=context_length,

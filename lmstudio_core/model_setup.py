@@ -16,6 +16,7 @@ import warnings
 from typing import Any
 
 from lmstudio_core.catalog import facts_of, find_model
+from lmstudio_core.error_answers import model_kind_error
 from lmstudio_core.errors import ModelNotFoundError, closest_option
 from lmstudio_core.load_errors import context_too_small_error
 from lmstudio_core.model_download import DownloadWatch, download_flow
@@ -123,6 +124,21 @@ def _find(models: list[ModelInfo], model: str) -> ModelInfo | None:
     return found
 
 
+def _check_kind(
+    protocol: LMStudioProtocol, info: ModelInfo, models: list[ModelInfo], embeddings: bool | None
+) -> None:
+    """Raise the wrong-kind error when ``info`` is not of the kind the caller needs."""
+    if embeddings is None or info.type == "unknown" or info.is_embedding == embeddings:
+        return
+    raise model_kind_error(
+        info.id,
+        info.type,
+        embeddings=embeddings,
+        base_url=protocol.settings.base_url,
+        model_types={m.id: m.type for m in models},
+    )
+
+
 def _served_as_is(info: ModelInfo, config: dict[str, Any]) -> bool:
     """True when a server without the native API (no HTTP load) already serves ``info``.
 
@@ -145,11 +161,19 @@ def ensure_flow(
     *,
     download: bool = True,
     load: bool = True,
+    embeddings: bool | None = None,
 ) -> Flow[ReadyModel]:
-    """Download and load ``watch.model`` as needed; return the instance to use and its facts."""
+    """Download and load ``watch.model`` as needed; return the instance to use and its facts.
+
+    ``embeddings``: ``True`` / ``False`` when the caller needs an embedding / a chat model; a
+    model of the other kind raises the chat path's wrong-kind `ModelNotFoundError` before any
+    download or load.
+    """
     model = watch.model
     models = yield from protocol.list_models()
     info = _find(models, model)
+    if info is not None:
+        _check_kind(protocol, info, models, embeddings)
     fetched: DownloadResult | None = None
     if info is None:
         known = [m.id for m in models]
@@ -171,6 +195,7 @@ def ensure_flow(
                 model=model,
                 available_models=known,
             )
+        _check_kind(protocol, info, models, embeddings)
     instance, loaded, context = info.id, None, info.context_length
     if load and _served_as_is(info, config):
         instance = info.instance_ids[0] if info.instance_ids else info.id

@@ -8,7 +8,7 @@ import pytest
 
 from langchain_lmstudio import ChatLMStudio, LMStudioEmbeddings
 from llama_index_lmstudio import LMStudio, LMStudioEmbedding
-from lmstudio_core import LMStudioError, ReadyModel
+from lmstudio_core import LMStudioError, ModelNotFoundError, ReadyModel
 from lmstudio_core.testing import FakeLMStudio, FakeModel
 from tests.models.conftest import GB, QWEN, paths
 
@@ -102,3 +102,39 @@ def test_without_a_model_and_none_loaded_says_so() -> None:
             chat.ensure_model(progress=False)
     assert "needs a model" not in caught.value.message
     assert "idle-llm" in caught.value.message  # default_model's own error names the models
+
+
+def test_a_chat_object_refuses_an_embedding_model(fake: FakeLMStudio) -> None:
+    connection = {"base_url": fake.base_url, "max_retries": 0}
+    chats = [
+        ChatLMStudio(model="fake-embed", **connection),
+        LMStudio(model="fake-embed", **connection),
+    ]
+    for chat in chats:
+        with pytest.raises(ModelNotFoundError) as caught:
+            chat.ensure_model(progress=False)
+        assert "'fake-embed' is an embedding model" in caught.value.message
+        assert "chat needs an llm or vlm model" in caught.value.message
+        assert "fake-llm (llm)" in caught.value.message  # the chat models it could use
+    assert LOAD not in paths(fake)
+
+
+async def test_an_embedding_object_refuses_a_chat_model(fake: FakeLMStudio) -> None:
+    fake.add_downloadable(QWEN, size=GB, steps=1)
+    embed = LMStudioEmbedding(model_name="idle-llm", base_url=fake.base_url, max_retries=0)
+    with pytest.raises(ModelNotFoundError) as caught:
+        await embed.aensure_model(progress=False)
+    assert "'idle-llm' is a chat model (llm), not an embedding model" in caught.value.message
+    assert "fake-embed (embeddings)" in caught.value.message
+    with pytest.raises(ModelNotFoundError, match="not an embedding model"):
+        LMStudioEmbeddings(model="fake-llm", base_url=fake.base_url).ensure_model(progress=False)
+    assert paths(fake) == [CATALOG, CATALOG]  # nothing loaded
+    await embed.aclose()
+
+
+def test_the_wrong_kind_is_found_after_a_download_before_the_load(fake: FakeLMStudio) -> None:
+    fake.add_downloadable(QWEN, size=GB, steps=1)  # an LLM, unknown until downloaded
+    embed = LMStudioEmbeddings(model=QWEN, base_url=fake.base_url, max_retries=0)
+    with pytest.raises(ModelNotFoundError, match="not an embedding model"):
+        embed.ensure_model(progress=False, poll_interval=FAST)
+    assert LOAD not in paths(fake)
