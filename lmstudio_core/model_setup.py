@@ -12,6 +12,7 @@ with another configuration); a download, then a load, when it is not on disk.
 
 from __future__ import annotations
 
+import difflib
 import warnings
 from typing import Any
 
@@ -124,6 +125,43 @@ def _find(models: list[ModelInfo], model: str) -> ModelInfo | None:
     return found
 
 
+def _closest_model(model: str, models: list[ModelInfo]) -> str | None:
+    """The id in ``models`` that ``model`` most likely misspells (difflib), or ``None``."""
+    by_lower = {m.id.lower(): m.id for m in models}
+    matches = difflib.get_close_matches(model.lower(), list(by_lower), n=1)
+    return by_lower[matches[0]] if matches else None
+
+
+def _ordered_ids(models: list[ModelInfo], first: str | None) -> list[str]:
+    """The model ids, ``first`` (the closest to what was asked) first."""
+    ids = [m.id for m in models]
+    return ids if first is None else [first, *(i for i in ids if i != first)]
+
+
+def _not_on_server(
+    model: str, models: list[ModelInfo], close: str | None, *, download_failed: bool = False
+) -> ModelNotFoundError:
+    """``model`` is not on the server: name the closest model first, else say how to get it."""
+    ids = _ordered_ids(models, close)
+    listed = ", ".join(ids) if ids else "no models"
+    if close is not None:
+        where = (
+            "neither on the server nor in LM Studio's catalog"
+            if download_failed
+            else ("not on the server")
+        )
+        message = (
+            f"{model!r} is {where}; did you mean {close!r}? The server has: {listed}. "
+            f"Pass model={close!r}."
+        )
+    else:
+        message = (
+            f"{model!r} is not downloaded (the server has: {listed}). Pass download=True, call "
+            f"download_model({model!r}), or run `lms get {model}`."
+        )
+    return ModelNotFoundError(message, model=model, available_models=ids)
+
+
 def _check_kind(
     protocol: LMStudioProtocol, info: ModelInfo, models: list[ModelInfo], embeddings: bool | None
 ) -> None:
@@ -176,24 +214,24 @@ def ensure_flow(
         _check_kind(protocol, info, models, embeddings)
     fetched: DownloadResult | None = None
     if info is None:
-        known = [m.id for m in models]
+        close = _closest_model(model, models)
         if not download:
-            raise ModelNotFoundError(
-                f"{model!r} is not downloaded (the server has: {known or 'no models'}). Pass "
-                f"download=True, call download_model({model!r}), or run `lms get {model}`.",
-                model=model,
-                available_models=known,
-            )
-        fetched = yield from download_flow(protocol, watch)
+            raise _not_on_server(model, models, close)
+        try:
+            fetched = yield from download_flow(protocol, watch)
+        except ModelNotFoundError as exc:
+            if close is None:
+                raise
+            raise _not_on_server(model, models, close, download_failed=True) from exc
         models = yield from protocol.list_models()
         info = _find(models, model)
         if info is None:
-            known = [m.id for m in models]
             raise ModelNotFoundError(
                 f"{model!r} was downloaded, but LM Studio lists it under another key "
-                f"(models: {known}). Pass that key to ensure_model or load_model.",
+                f"(models: {', '.join(_ordered_ids(models, _closest_model(model, models)))}). "
+                "Pass that key to ensure_model or load_model.",
                 model=model,
-                available_models=known,
+                available_models=[m.id for m in models],
             )
         _check_kind(protocol, info, models, embeddings)
     instance, loaded, context = info.id, None, info.context_length
