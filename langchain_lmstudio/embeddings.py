@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from langchain_core.embeddings import Embeddings
 from pydantic import AliasChoices, ConfigDict, Field
@@ -33,6 +33,7 @@ class LMStudioEmbeddings(LMStudioConnection, Embeddings):
         extra="forbid", arbitrary_types_allowed=True, populate_by_name=True, protected_namespaces=()
     )
 
+    _ensures_embeddings: ClassVar[bool] = True  # ensure_model needs an embedding model
     model: str | None = None
     """Embedding model key; ``None`` uses the single loaded embedding model."""
     batch_size: int = Field(

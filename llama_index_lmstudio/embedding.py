@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from llama_index.core.base.embeddings.base import BaseEmbedding, Embedding
 from llama_index.core.bridge.pydantic import Field
@@ -29,6 +29,7 @@ class LMStudioEmbedding(LMStudioConnection, BaseEmbedding):
     alias of ``base_url``; any other unknown keyword raises `UnknownOptionError`.
     """
 
+    _ensures_embeddings: ClassVar[bool] = True  # ensure_model needs an embedding model
     model_name: str | None = Field(  # type: ignore[assignment]
         default=None,
         description="Embedding model key; None uses the single loaded embedding model.",

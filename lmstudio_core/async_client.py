@@ -250,12 +250,15 @@ class AsyncLMStudioClient(ClientBase):
         ttl: int | None = None,
         progress: ProgressOption = True,
         poll_interval: float = 1.0,
+        embeddings: bool | None = None,
         **load_config: Any,
     ) -> ReadyModel:
         """Make ``model`` ready, doing only what is missing; see `LMStudioClient.ensure_model`."""
         config = build_load_config("ensure_model", context_length, ttl, load_config)
         watch = DownloadWatch(model, progress_reporter(progress), poll_interval)
-        flow = ensure_flow(self._protocol, watch, config, download=download, load=load)
+        flow = ensure_flow(
+            self._protocol, watch, config, download=download, load=load, embeddings=embeddings
+        )
         return await self._watching(watch, flow)
 
     async def _watching(self, watch: DownloadWatch, flow: Flow[T]) -> T:

@@ -271,6 +271,7 @@ class LMStudioClient(ClientBase):
         ttl: int | None = None,
         progress: ProgressOption = True,
         poll_interval: float = 1.0,
+        embeddings: bool | None = None,
         **load_config: Any,
     ) -> ReadyModel:
         """Make ``model`` ready, doing only what is missing; returns the instance to use.
@@ -278,10 +279,15 @@ class LMStudioClient(ClientBase):
         Already loaded with a compatible configuration: one catalog request. Downloaded but
         not loaded: a load. Not downloaded: a download (``download=False`` raises instead),
         then a load (unless ``load=False``). Load options as for `load_model`.
+        ``embeddings=True`` / ``False``: the model must be an embedding / a chat model (else
+        the wrong-kind `ModelNotFoundError` of a chat or embeddings request, before any
+        download or load); ``None``: either.
         """
         config = build_load_config("ensure_model", context_length, ttl, load_config)
         watch = DownloadWatch(model, progress_reporter(progress), poll_interval)
-        flow = ensure_flow(self._protocol, watch, config, download=download, load=load)
+        flow = ensure_flow(
+            self._protocol, watch, config, download=download, load=load, embeddings=embeddings
+        )
         return self._watching(watch, flow)
 
     def _watching(self, watch: DownloadWatch, flow: Flow[T]) -> T:

@@ -13,7 +13,7 @@ from typing import Literal
 from lmstudio_core.error_answers import error_message_of
 from lmstudio_core.errors import BadRequestError, ModelNotFoundError
 
-__all__ = ["LoadNotSupportedError", "load_endpoint_error"]
+__all__ = ["LoadNotSupportedError", "context_too_small_error", "load_endpoint_error"]
 
 
 class LoadNotSupportedError(BadRequestError):
@@ -72,3 +72,32 @@ def load_endpoint_error(
         f"base_url itself is fine. To {action} {model!r}: {do}"
     )
     return LoadNotSupportedError(message, model=model, status_code=exc.status_code, body=exc.body)
+
+
+def context_too_small_error(
+    model: str, served: int, wanted: int, *, old_lm_studio: bool
+) -> LoadNotSupportedError:
+    """``model`` is served with less context than asked, on a server that cannot reload it.
+
+    Raised by ``ensure_model`` before any "Loading" line: a load would only fail.
+    """
+    if old_lm_studio:
+        server = "this LM Studio is older than 0.4 and cannot reload it over HTTP"
+        do = (
+            f"load it in the app with context length {wanted}, or run "
+            f"`lms load {model} --context-length {wanted}`"
+        )
+    else:
+        server = (
+            "this server (llama.cpp's llama-server or another OpenAI-compatible server) cannot "
+            "reload it over HTTP"
+        )
+        do = (
+            f"restart llama-server with `-c {wanted}` (or load it in LM Studio 0.4+ with "
+            f"context_length={wanted})"
+        )
+    return LoadNotSupportedError(
+        f"{model!r} is served with context {served} < {wanted} asked for, and {server}: {do}. "
+        "Or call ensure_model without context_length to use it as it is.",
+        model=model,
+    )

@@ -2,12 +2,15 @@
 
 `lifecycle.OwnsCoreClients` inherits it, so `ChatLMStudio`, `LMStudioEmbeddings`, `LMStudio`
 and `LMStudioEmbedding` all have the two methods, defaulting to the object's own model and
-taking the same load options (`model_setup.LOAD_OPTIONS`) as the core clients.
+taking the same load options (`model_setup.LOAD_OPTIONS`) as the core clients. An object
+created without a model ensures the model its calls would use (the core's ``default_model``),
+and a model of the wrong kind (an embedding model for a chat class, or the reverse) raises the
+chat path's wrong-kind error before anything is downloaded or loaded.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:
     from lmstudio_core.async_client import AsyncLMStudioClient
@@ -20,6 +23,9 @@ __all__ = ["EnsuresModel"]
 
 class EnsuresModel:
     """Mixin: make the object's model ready (downloaded, loaded) before the first call."""
+
+    _ensures_embeddings: ClassVar[bool] = False
+    """True on embedding classes: their model must be an embedding model (else a chat model)."""
 
     if TYPE_CHECKING:  # given by `OwnsCoreClients`
 
@@ -49,7 +55,10 @@ class EnsuresModel:
         loaded: a load. Not downloaded: a download (with progress), then a load.
 
         Args:
-            model: the model key; default: this object's ``model`` (or ``model_name``).
+            model: the model key; default: this object's ``model`` (or ``model_name``), and
+                when the object has none, the model its calls use: the one loaded chat model
+                (the one loaded embedding model for an embedding class), as the core's
+                ``default_model()`` / ``default_model(embeddings=True)`` picks it.
             download: download the model when it is missing (else `ModelNotFoundError`).
             load: load it when it is not loaded with a compatible configuration.
             context_length: context length to load with (an instance loaded with at least
@@ -63,9 +72,18 @@ class EnsuresModel:
 
         Returns:
             A `ReadyModel`: ``model`` is the instance id to use, ``facts`` its facts.
+
+        Raises:
+            ModelNotFoundError: the model is of the wrong kind (an embedding model for a chat
+                class, or the reverse: the error a call would raise), before any download or
+                load; the model is missing and ``download=False``; with no model
+                given or set, none (or several) of the needed kind is loaded.
         """
+        kind = self._ensures_embeddings
+        chosen = self._own_model(model) or self.client.default_model(embeddings=kind)
         return self.client.ensure_model(
-            self._model_to_ensure(model),
+            chosen,
+            embeddings=kind,
             download=download,
             load=load,
             context_length=context_length,
@@ -88,8 +106,11 @@ class EnsuresModel:
         **load_config: Any,
     ) -> ReadyModel:
         """Async `ensure_model` (polling and waiting never block the event loop)."""
+        kind = self._ensures_embeddings
+        chosen = self._own_model(model) or await self.async_client.default_model(embeddings=kind)
         return await self.async_client.ensure_model(
-            self._model_to_ensure(model),
+            chosen,
+            embeddings=kind,
             download=download,
             load=load,
             context_length=context_length,
@@ -99,14 +120,7 @@ class EnsuresModel:
             **load_config,
         )
 
-    def _model_to_ensure(self, model: str | None) -> str:
-        """``model``, else the object's ``model`` / ``model_name`` field."""
+    def _own_model(self, model: str | None) -> str | None:
+        """``model``, else the object's ``model`` / ``model_name`` field, else ``None``."""
         chosen = model or getattr(self, "model", None) or getattr(self, "model_name", None)
-        if not isinstance(chosen, str) or not chosen:
-            from lmstudio_core.errors import InvalidRequestError
-
-            raise InvalidRequestError(
-                f"{type(self).__name__}.ensure_model() needs a model: pass one, or create the "
-                "object with model=... (the model key, e.g. 'qwen/qwen3-4b-2507')."
-            )
-        return chosen
+        return chosen if isinstance(chosen, str) and chosen else None

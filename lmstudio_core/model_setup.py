@@ -12,11 +12,14 @@ with another configuration); a download, then a load, when it is not on disk.
 
 from __future__ import annotations
 
+import difflib
 import warnings
 from typing import Any
 
 from lmstudio_core.catalog import facts_of, find_model
+from lmstudio_core.error_answers import model_kind_error
 from lmstudio_core.errors import ModelNotFoundError, closest_option
+from lmstudio_core.load_errors import context_too_small_error
 from lmstudio_core.model_download import DownloadWatch, download_flow
 from lmstudio_core.model_results import DownloadResult, ProgressUpdate, ReadyModel
 from lmstudio_core.progress import ProgressReporter
@@ -122,6 +125,73 @@ def _find(models: list[ModelInfo], model: str) -> ModelInfo | None:
     return found
 
 
+def _closest_model(model: str, models: list[ModelInfo]) -> str | None:
+    """The id in ``models`` that ``model`` most likely misspells (difflib), or ``None``."""
+    by_lower = {m.id.lower(): m.id for m in models}
+    matches = difflib.get_close_matches(model.lower(), list(by_lower), n=1)
+    return by_lower[matches[0]] if matches else None
+
+
+def _ordered_ids(models: list[ModelInfo], first: str | None) -> list[str]:
+    """The model ids, ``first`` (the closest to what was asked) first."""
+    ids = [m.id for m in models]
+    return ids if first is None else [first, *(i for i in ids if i != first)]
+
+
+def _not_on_server(
+    model: str, models: list[ModelInfo], close: str | None, *, download_failed: bool = False
+) -> ModelNotFoundError:
+    """``model`` is not on the server: name the closest model first, else say how to get it."""
+    ids = _ordered_ids(models, close)
+    listed = ", ".join(ids) if ids else "no models"
+    if close is not None:
+        where = (
+            "neither on the server nor in LM Studio's catalog"
+            if download_failed
+            else ("not on the server")
+        )
+        message = (
+            f"{model!r} is {where}; did you mean {close!r}? The server has: {listed}. "
+            f"Pass model={close!r}."
+        )
+    else:
+        message = (
+            f"{model!r} is not downloaded (the server has: {listed}). Pass download=True, call "
+            f"download_model({model!r}), or run `lms get {model}`."
+        )
+    return ModelNotFoundError(message, model=model, available_models=ids)
+
+
+def _check_kind(
+    protocol: LMStudioProtocol, info: ModelInfo, models: list[ModelInfo], embeddings: bool | None
+) -> None:
+    """Raise the wrong-kind error when ``info`` is not of the kind the caller needs."""
+    if embeddings is None or info.type == "unknown" or info.is_embedding == embeddings:
+        return
+    raise model_kind_error(
+        info.id,
+        info.type,
+        embeddings=embeddings,
+        base_url=protocol.settings.base_url,
+        model_types={m.id: m.type for m in models},
+    )
+
+
+def _served_as_is(info: ModelInfo, config: dict[str, Any]) -> bool:
+    """True when a server without the native API (no HTTP load) already serves ``info``.
+
+    Such a model is used as it is; one served with less context than asked raises
+    `LoadNotSupportedError` (a load could only fail), before any "Loading" line.
+    """
+    if info.source == "/api/v1/models" or not info.is_loaded:
+        return False
+    wanted, served = config.get("context_length"), info.loaded_context_length
+    if isinstance(wanted, int) and served is not None and served < wanted:
+        old_lm_studio = info.source == "/api/v0/models"
+        raise context_too_small_error(info.id, served, wanted, old_lm_studio=old_lm_studio)
+    return True
+
+
 def ensure_flow(
     protocol: LMStudioProtocol,
     watch: DownloadWatch,
@@ -129,34 +199,45 @@ def ensure_flow(
     *,
     download: bool = True,
     load: bool = True,
+    embeddings: bool | None = None,
 ) -> Flow[ReadyModel]:
-    """Download and load ``watch.model`` as needed; return the instance to use and its facts."""
+    """Download and load ``watch.model`` as needed; return the instance to use and its facts.
+
+    ``embeddings``: ``True`` / ``False`` when the caller needs an embedding / a chat model; a
+    model of the other kind raises the chat path's wrong-kind `ModelNotFoundError` before any
+    download or load.
+    """
     model = watch.model
     models = yield from protocol.list_models()
     info = _find(models, model)
+    if info is not None:
+        _check_kind(protocol, info, models, embeddings)
     fetched: DownloadResult | None = None
     if info is None:
-        known = [m.id for m in models]
+        close = _closest_model(model, models)
         if not download:
-            raise ModelNotFoundError(
-                f"{model!r} is not downloaded (the server has: {known or 'no models'}). Pass "
-                f"download=True, call download_model({model!r}), or run `lms get {model}`.",
-                model=model,
-                available_models=known,
-            )
-        fetched = yield from download_flow(protocol, watch)
+            raise _not_on_server(model, models, close)
+        try:
+            fetched = yield from download_flow(protocol, watch)
+        except ModelNotFoundError as exc:
+            if close is None:
+                raise
+            raise _not_on_server(model, models, close, download_failed=True) from exc
         models = yield from protocol.list_models()
         info = _find(models, model)
         if info is None:
-            known = [m.id for m in models]
             raise ModelNotFoundError(
                 f"{model!r} was downloaded, but LM Studio lists it under another key "
-                f"(models: {known}). Pass that key to ensure_model or load_model.",
+                f"(models: {', '.join(_ordered_ids(models, _closest_model(model, models)))}). "
+                "Pass that key to ensure_model or load_model.",
                 model=model,
-                available_models=known,
+                available_models=[m.id for m in models],
             )
+        _check_kind(protocol, info, models, embeddings)
     instance, loaded, context = info.id, None, info.context_length
-    if load:
+    if load and _served_as_is(info, config):
+        instance = info.instance_ids[0] if info.instance_ids else info.id
+    elif load:
         ready = loaded_instance(info, config)
         if ready is not None:
             instance = ready

@@ -2,9 +2,10 @@
 
 ``progress=`` on ``download_model``, ``watch_download``, ``load_model`` and ``ensure_model``:
 
-- ``True`` (the default): a progress bar (percent, size, speed, time left) when a terminal or a
-  notebook is attached and tqdm is installed (``pip install "lmstudio-integrations[progress]"``);
-  otherwise one line on stderr per change of state (CI, logs, redirected output);
+- ``True`` (the default): a progress bar (percent, size, speed, time left) when a terminal (of
+  known width, at least `MIN_BAR_COLUMNS`) or a notebook is attached and tqdm is installed
+  (``pip install "lmstudio-integrations[progress]"``); otherwise one line on stderr per change of
+  state (CI, logs, redirected output, a zero-width pseudo-terminal);
 - a callable: receives each `ProgressUpdate`, for applications that draw their own (nothing
   is printed);
 - ``False`` or ``None``: silent.
@@ -15,6 +16,8 @@ network I/O, so the same reporter serves the sync and the async client.
 
 from __future__ import annotations
 
+import os
+import shutil
 import sys
 from collections.abc import Callable
 from typing import IO, Any
@@ -194,6 +197,22 @@ def _is_terminal(stream: IO[str]) -> bool:
         return False
 
 
+MIN_BAR_COLUMNS = 20
+"""Narrower than this (or of unknown width: ``0 0`` from ``stty size`` under ``script`` or
+``docker run -t``) a terminal gets lines: a bar would render as an empty line."""
+
+
+def _terminal_columns(stream: IO[str]) -> int:
+    """The width of the terminal ``stream`` writes to; ``0`` when unknown."""
+    try:
+        columns = os.get_terminal_size(stream.fileno()).columns
+    except (AttributeError, OSError, ValueError):  # no file descriptor, or not a terminal
+        columns = 0
+    if columns <= 0:  # a zero-width pseudo-terminal: COLUMNS may still say
+        columns = shutil.get_terminal_size(fallback=(0, 0)).columns
+    return columns
+
+
 def _tqdm(notebook: bool) -> Any:
     """The tqdm bar class (``tqdm.auto`` in a notebook), or ``None`` when tqdm is not installed."""
     try:
@@ -221,7 +240,7 @@ def progress_reporter(progress: ProgressOption, stream: IO[str] | None = None) -
         return CallbackReporter(progress)
     out = stream if stream is not None else sys.stderr
     notebook = _in_notebook()
-    if notebook or _is_terminal(out):
+    if notebook or (_is_terminal(out) and _terminal_columns(out) >= MIN_BAR_COLUMNS):
         tqdm_class = _tqdm(notebook)
         if tqdm_class is not None:
             return BarReporter(tqdm_class, out)

@@ -49,10 +49,10 @@ def _env() -> dict[str, str]:
     return env
 
 
-def run_in_terminal(code: str) -> str:
+def run_in_terminal(code: str, rows: int = 24, columns: int = 100) -> str:
     """Run ``code`` with a pseudo-terminal (100 columns) as stdin, stdout and stderr."""
     leader, follower = pty.openpty()
-    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
     process = subprocess.Popen(
         [sys.executable, "-c", code],
         stdin=follower,
@@ -114,6 +114,25 @@ def test_without_a_terminal_one_line_per_state_change() -> None:
     assert "\r" not in stderr
 
 
+def test_zero_width_terminal_gets_lines_not_empty_bars() -> None:
+    # `script -qc ... /dev/null` and `docker run -t` give a terminal whose size is 0x0
+    screen = run_in_terminal(SCRIPT.format(prelude="", steps=3), rows=0, columns=0)
+    lines = [line for line in screen.replace("\r\n", "\n").split("\n") if line]
+    assert "%|" not in screen
+    assert lines[0].startswith("Downloading qwen/qwen3-4b-2507: 3.0 GB (LM Studio job job_")
+    assert lines[1:] == [
+        "Downloaded qwen/qwen3-4b-2507 (3.0 GB)",
+        "Loading qwen/qwen3-4b-2507",
+        "Loaded qwen/qwen3-4b-2507 in 0.01 s",
+    ]
+
+
+def test_narrow_terminal_gets_lines() -> None:
+    screen = run_in_terminal(SCRIPT.format(prelude="", steps=3), columns=12)
+    assert "%|" not in screen
+    assert "Loaded qwen/qwen3-4b-2507 in 0.01 s" in screen
+
+
 def test_terminal_without_tqdm_falls_back_to_lines() -> None:
     screen = run_in_terminal(SCRIPT.format(prelude=NO_TQDM, steps=3))
     assert "%|" not in screen
@@ -149,12 +168,15 @@ class _Terminal(io.StringIO):
         return True
 
 
-def test_reporter_choice() -> None:
+def test_reporter_choice(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "80")  # the width of a terminal stream without a descriptor
     assert type(progress_reporter(False)) is ProgressReporter
     assert type(progress_reporter(None)) is ProgressReporter
     assert isinstance(progress_reporter(print), CallbackReporter)
     assert isinstance(progress_reporter(True, io.StringIO()), LineReporter)
     assert isinstance(progress_reporter(True, _Terminal()), BarReporter)
+    monkeypatch.setenv("COLUMNS", "12")
+    assert type(progress_reporter(True, _Terminal())) is LineReporter  # too narrow for a bar
     with pytest.raises(InvalidRequestError, match="progress= takes"):
         progress_reporter("yes")  # type: ignore[arg-type]
 
