@@ -176,7 +176,7 @@ def classify(
             f"LM Studio{where} reported an error during generation: {said}.",
             body=body,
         )
-    if (status_code == 200 and "unexpected endpoint" in lowered) or status_code in (404, 405):
+    if missing_endpoint(status_code, lowered)[0]:
         return BadRequestError(
             f"LM Studio{where} does not know this endpoint ({detail or status_code}). Check "
             "that base_url ends in /v1, e.g. http://localhost:1234/v1 (model load/unload "
@@ -189,6 +189,16 @@ def classify(
         status_code=status_code,
         body=body,
     )
+
+
+def missing_endpoint(status_code: int | None, said: str) -> tuple[bool, bool]:
+    """(no such endpoint, the server is LM Studio older than 0.4) for an error answer.
+
+    LM Studio 0.3 answers a missing endpoint with HTTP 200 ``"Unexpected endpoint or
+    method..."``; llama.cpp and other servers answer 404 or 405.
+    """
+    old_lm_studio = status_code == 200 and "unexpected endpoint" in said.lower()
+    return old_lm_studio or status_code in (404, 405), old_lm_studio
 
 
 _NOT_LLM_MARKERS = ("model is not llm", "model is not an llm", "is not a chat model")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from lmstudio_core.error_answers import error_message_of
+from lmstudio_core.error_answers import error_message_of, missing_endpoint
 from lmstudio_core.errors import BadRequestError, ModelNotFoundError
 
 __all__ = ["LoadNotSupportedError", "context_too_small_error", "load_endpoint_error"]
@@ -32,22 +32,14 @@ class LoadNotSupportedError(BadRequestError):
         self.model = model
 
 
-def _is_missing_endpoint(exc: BadRequestError) -> tuple[bool, bool]:
-    """(no such endpoint, the server is LM Studio older than 0.4)."""
-    said = (error_message_of(exc.body) or exc.message).lower()
-    old_lm_studio = exc.status_code == 200 and "unexpected endpoint" in said
-    missing = old_lm_studio or exc.status_code in (404, 405, 501)
-    return missing and not isinstance(exc, ModelNotFoundError), old_lm_studio
-
-
 def load_endpoint_error(
     exc: BadRequestError, action: Literal["load", "unload"], model: str, root_url: str
 ) -> BadRequestError:
     """`LoadNotSupportedError` when ``exc`` says the endpoint does not exist, else ``exc``."""
-    missing, old_lm_studio = _is_missing_endpoint(exc)
-    if not missing:
-        return exc
     said = (error_message_of(exc.body) or exc.message).strip().removesuffix(".")
+    missing, old_lm_studio = missing_endpoint(exc.status_code, said)
+    if not missing or isinstance(exc, ModelNotFoundError):
+        return exc
     endpoint = f"POST /api/v1/models/{action}"
     if old_lm_studio:
         server = "This LM Studio is older than 0.4, which cannot"

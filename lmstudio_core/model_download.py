@@ -25,7 +25,7 @@ from lmstudio_core.download_errors import (
     DownloadWatchLostError,
     resume_hint,
 )
-from lmstudio_core.error_answers import error_message_of
+from lmstudio_core.error_answers import error_message_of, missing_endpoint
 from lmstudio_core.errors import (
     BadRequestError,
     CircuitOpenError,
@@ -175,7 +175,7 @@ def _status(protocol: RequestLoop, watch: DownloadWatch, job_id: str) -> Flow[An
 def _start_error(exc: BadRequestError, model: str, root_url: str) -> BadRequestError:
     """The error for a download that could not start: unknown model or no such endpoint."""
     said = (error_message_of(exc.body) or exc.message).strip().removesuffix(".")
-    old_lm_studio = exc.status_code == 200 and "unexpected endpoint" in said.lower()
+    missing, old_lm_studio = missing_endpoint(exc.status_code, said)
     names_model = model.lower() in said.lower()
     if isinstance(exc, ModelNotFoundError) or (not old_lm_studio and names_model):
         return ModelNotFoundError(
@@ -186,7 +186,7 @@ def _start_error(exc: BadRequestError, model: str, root_url: str) -> BadRequestE
             status_code=exc.status_code,
             body=exc.body,
         )
-    if old_lm_studio or exc.status_code in (404, 405, 501):
+    if missing:
         return DownloadNotSupportedError(
             f"{root_url} has no model download endpoint (POST {DOWNLOAD_PATH}: {said}). "
             "Downloading over HTTP needs LM Studio 0.4 or newer: update LM Studio, or download "
