@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 import httpx
 
-from lmstudio_core.catalog import context_length_from_props, parse_models
+from lmstudio_core.catalog import CATALOG_ENDPOINTS, context_length_from_props, parse_models
 from lmstudio_core.client import LMStudioClient
 from lmstudio_core.error_answers import error_message_of, html_answer_error
 from lmstudio_core.results import ModelInfo
@@ -109,11 +109,11 @@ class Probe:
 
     def catalog(self) -> tuple[list[ModelInfo], str] | None:
         """The richest catalog that answers (``/api/v1``, ``/api/v0``, ``/v1``) and its path."""
-        for path in ("/api/v1/models", "/api/v0/models", "/v1/models"):
+        for path, parse in CATALOG_ENDPOINTS:  # the order the client asks them in
             answer = self.get(path)
             if not answer.json_ok:
                 continue
-            models = parse_models(path, answer.body)
+            models = parse(answer.body)
             if models is not None:
                 return models, path
         return None
