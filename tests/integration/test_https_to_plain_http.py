@@ -58,7 +58,7 @@ def test_doctor_https_to_llama_server_says_use_http(llama_server: RunningServer)
 
 
 def test_a_plain_connect_timeout_advises_host_port_firewall_not_timeout() -> None:
-    settings = LMStudioSettings(base_url="http://10.1.2.3:1234/v1", connect_timeout=3)
+    settings = LMStudioSettings(base_url="http://127.0.0.1:1234/v1", connect_timeout=3)
     request = httpx.Request("GET", settings.base_url, extensions={"timeout": {"connect": 3.0}})
     message = str(transport_error(httpx.ConnectTimeout("timed out", request=request), settings))
     assert "did not accept a connection within 3.0 s (connect_timeout)" in message
