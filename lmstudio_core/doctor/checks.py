@@ -47,11 +47,13 @@ def _unreachable(ctx: Context, failure: httpx.HTTPError) -> CheckResult:
     url = ctx.client.settings.base_url
     timeout = ctx.options.timeout
     ctx.blocked = "the server is not reachable"
-    if tls_handshake_stalled(failure, url):
-        detail = (
-            f"{url} accepted the connection but did not answer the TLS handshake "
-            f"within {_waited(failure)}"
+    if plain_http_answered(failure, url):  # a stalled TLS handshake, or plain HTTP back
+        how = (
+            f"did not answer the TLS handshake within {_waited(failure)}"
+            if tls_handshake_stalled(failure, url)
+            else "answered the TLS handshake in plain HTTP"
         )
+        detail = f"{url} accepted the connection but {how}"
         fix = f"the server speaks plain HTTP, not HTTPS: use http://{url.removeprefix('https://')}"
         ctx.blocked = "the server is not reachable over https (it speaks plain HTTP)"
     elif isinstance(failure, httpx.ConnectTimeout):
@@ -60,10 +62,8 @@ def _unreachable(ctx: Context, failure: httpx.HTTPError) -> CheckResult:
     elif isinstance(failure, httpx.TimeoutException):
         detail = f"{url} accepted the connection but did not answer within {timeout:g} s"
         fix = "the server may be busy (loading a model): wait, or raise --timeout"
-    elif (
-        isinstance(failure, httpx.ConnectError)
-        and not plain_http_answered(failure, url)
-        and "CERTIFICATE_VERIFY_FAILED" not in str(failure)
+    elif isinstance(failure, httpx.ConnectError) and "CERTIFICATE_VERIFY_FAILED" not in str(
+        failure
     ):
         detail = f"nothing listens at {url}"
         fix = "start LM Studio's server (`lms server start`) or fix --base-url"
